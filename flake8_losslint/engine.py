@@ -1,0 +1,43 @@
+"""Source text → sorted findings.  Shared by the flake8 plugin and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List
+
+import libcst as cst
+
+from .extract import extract
+from .facts import Positions
+from .prefilter import worth_parsing
+from .rules import run_rules
+
+
+@dataclass(frozen=True, order=True)
+class Report:
+    line: int  # 1-based
+    col: int  # 0-based, in characters
+    code: str
+    message: str  # without the code
+
+    @property
+    def text(self) -> str:
+        return f"{self.code} {self.message}"
+
+
+def analyze(source: str) -> List[Report]:
+    """Findings for one file, sorted and without duplicates.
+
+    Raises whatever parsing or analysis raises; callers decide what a failure
+    means (the flake8 plugin swallows it).
+    """
+    if not worth_parsing(source):
+        return []
+    module = cst.parse_module(source)
+    positions = Positions(module)
+    facts = extract(module, positions)
+    reports = set()
+    for finding in run_rules(facts):
+        line, col = positions(finding.site)
+        reports.add(Report(line, col, finding.code, finding.message))
+    return sorted(reports)

@@ -1,0 +1,147 @@
+"""Plain, immutable facts that extraction produces and rules read.
+
+A fact holds the syntax node it came from only as a ``Site``: an opaque handle
+the report turns into a line and column.  Positions are computed lazily (most
+files have no finding, and LibCST's position pass costs about two parses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+# Activations the rules distinguish.  ``None`` wherever the value is unknown.
+SOFTMAX = "softmax"
+SIGMOID = "sigmoid"
+LOG_SOFTMAX = "log_softmax"
+LINEAR = "linear"
+OTHER = "other"  # relu, tanh, ...: known, but neither probabilities nor logits
+
+PROBABILITY_ACTIVATIONS = (SOFTMAX, SIGMOID)
+
+# How an activation was applied: a Keras layer/activation (Keras caches the
+# pre-activation logits on the TensorFlow backend) or a raw op such as
+# ``tf.nn.softmax`` (nothing is cached).
+VIA_KERAS = "keras"
+VIA_OP = "op"
+
+# Loss families.
+SPARSE_CATEGORICAL = "sparse_categorical"
+CATEGORICAL = "categorical"
+BINARY = "binary"
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """Where something is written.  Compared by identity of the node."""
+
+    node: cst.CSTNode = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Site) and other.node is self.node
+
+    def __hash__(self) -> int:
+        return id(self.node)
+
+
+class Positions:
+    """Line and column of a node, computed for the whole module on first use."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._table: Optional[Dict[cst.CSTNode, object]] = None
+
+    def __call__(self, site: Site) -> Tuple[int, int]:
+        """1-based line, 0-based column (what flake8 expects from a plugin)."""
+        if self._table is None:
+            # A fresh parse that nobody else holds: skipping the deep copy is safe.
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._table = wrapper.resolve(PositionProvider)
+        start = self._table[site.node].start  # type: ignore[attr-defined]
+        return start.line, start.column
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a model (or a tensor) outputs: its last activation and width.
+
+    ``activation_site`` is where that activation is written (the ``activation=``
+    argument, the ``Softmax()`` layer, the ``tf.nn.softmax`` call), or the layer
+    when the output is linear because no activation was given.
+    """
+
+    activation: Optional[str]
+    units: Optional[int]
+    activation_site: Optional[Site] = None
+    via: Optional[str] = None
+
+    @property
+    def known(self) -> bool:
+        return self.activation is not None
+
+
+UNKNOWN_HEAD = Head(activation=None, units=None)
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A Keras loss as configured: which family, and whether it expects logits.
+
+    ``from_logits`` is True/False when known (False when left at the default),
+    None when it is set from something we cannot evaluate.
+    """
+
+    family: str
+    from_logits: Optional[bool]
+    display: str  # how the program spells it, for messages
+    site: Site  # the loss expression (string, class call, function name)
+    from_logits_site: Optional[Site] = None  # the ``from_logits=`` argument, when written
+
+
+@dataclass(frozen=True)
+class LossUse:
+    """A Keras loss applied to a prediction: ``compile(loss=...)`` or ``loss_fn(y, pred)``."""
+
+    loss: LossSpec
+    prediction: Head
+    call_site: Site
+
+
+@dataclass(frozen=True)
+class LogitsOpUse:
+    """``tf.nn.*_with_logits(labels=..., logits=...)``: what the logits really are."""
+
+    op: str  # e.g. "tf.nn.softmax_cross_entropy_with_logits"
+    logits: Head
+    logits_site: Site
+
+
+@dataclass(frozen=True)
+class LayerFact:
+    """A layer construction whose width and activation are known literally."""
+
+    kind: str  # "Dense", "Conv2D", "Activation", ...
+    units: Optional[int]
+    activation: Optional[str]
+    activation_site: Optional[Site]
+    site: Site
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything one file tells the rules."""
+
+    loss_uses: Tuple[LossUse, ...] = ()
+    logits_ops: Tuple[LogitsOpUse, ...] = ()
+    layers: Tuple[LayerFact, ...] = ()
+    # Softmax applied over a tensor known to be one unit wide (Activation/Softmax
+    # layers, tf.nn.softmax): the head of that application.
+    single_unit_softmax: Tuple[Head, ...] = ()
+    positions: Optional[Positions] = field(default=None, compare=False, repr=False)
+
+    def line(self, site: Site) -> int:
+        assert self.positions is not None
+        return self.positions(site)[0]

@@ -1,0 +1,54 @@
+"""The flake8 entry point: options, analyse, yield tuples.  Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import Any, Iterator, List, Sequence, Tuple
+
+from . import __version__
+from .engine import analyze
+
+
+class LossLintChecker:
+    name = "flake8-losslint"
+    version = __version__
+
+    debug = False
+
+    def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
+        # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
+        # ourselves and never read the file (editors pipe buffers via stdin).
+        self.lines = lines
+        self.filename = filename
+
+    @staticmethod
+    def add_options(manager: Any) -> None:
+        manager.add_option(
+            "--losslint-debug",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="print the traceback when flake8-losslint fails on a file "
+            "(by default such a file silently gets no LL findings)",
+        )
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        cls.debug = bool(getattr(options, "losslint_debug", False))
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        source = "".join(self.lines)
+        try:
+            reports = analyze(source)
+        except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
+            if self.debug:
+                print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)
+                traceback.print_exc()
+            return
+        for report in reports:
+            yield report.line, report.col, report.text, type(self)
+
+
+__all__: List[str] = ["LossLintChecker"]

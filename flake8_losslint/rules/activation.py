@@ -1,0 +1,336 @@
+"""LL1xx: the loss contradicts the activation of the output it is given."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..facts import (
+    BINARY,
+    CATEGORICAL,
+    LINEAR,
+    LOG_SOFTMAX,
+    PROBABILITY_ACTIVATIONS,
+    SIGMOID,
+    SOFTMAX,
+    SPARSE_CATEGORICAL,
+    Facts,
+    Head,
+)
+from . import Finding, rule
+
+# The activation each loss family undoes itself when from_logits=True.
+_OWN_ACTIVATION = {SPARSE_CATEGORICAL: SOFTMAX, CATEGORICAL: SOFTMAX, BINARY: SIGMOID}
+
+
+def _at(facts: Facts, head: Head) -> str:
+    if head.activation_site is None:
+        return ""
+    return f" (line {facts.line(head.activation_site)})"
+
+
+@rule("LL101", "from-logits-on-probabilities", "loss with from_logits=True on an output already passed through softmax or sigmoid")
+def from_logits_on_probabilities(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a crossentropy loss created with `from_logits=True` whose input is
+    already the output of a softmax (categorical losses) or a sigmoid (binary
+    losses).
+
+    ## Why is this bad?
+    `from_logits=True` tells the loss to apply softmax/sigmoid itself. Applied to
+    probabilities, the activation runs twice: the loss is computed on a
+    squashed distribution and the gradients are wrong, so the model trains
+    slowly or not at all, with no error.
+
+    With the TensorFlow backend, Keras 3 notices when the softmax/sigmoid came
+    from one of its own layers, warns, and quietly uses the cached
+    pre-activation values, so the loss happens to be right there. It is still a
+    bug: the JAX and PyTorch backends, outputs of `tf.nn.softmax`, outputs that
+    went through another layer or a cast, reloaded models and older
+    TensorFlow versions all train on the doubly-activated values.
+
+    The finding is reported on the `from_logits=True` argument, the line to
+    change; the message names the line of the activation.
+
+    ## Example
+    ```python
+    model = keras.Sequential([
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ```
+
+    ## Use instead
+    ```python
+    model = keras.Sequential([
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy())
+    ```
+    or keep `from_logits=True` and drop the activation (`Dense(10)`), which is
+    the numerically safer of the two.
+
+    ## Known problems
+    The activation must be visible in the same file: a model loaded from disk
+    or built in another module is not checked.
+    """
+    for use in facts.loss_uses:
+        loss, head = use.loss, use.prediction
+        if loss.from_logits is True and head.activation == _OWN_ACTIVATION[loss.family]:
+            site = loss.from_logits_site or loss.site
+            yield Finding(
+                "LL101",
+                site,
+                f"{loss.display} uses from_logits=True but the model output is already "
+                f"{head.activation}{_at(facts, head)}: set from_logits=False or remove the {head.activation}",
+            )
+
+
+@rule("LL102", "probabilities-loss-on-logits", "probabilistic loss with from_logits=False (the default) on a linear (logits) output")
+def probabilities_loss_on_logits(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a crossentropy loss that expects probabilities (`from_logits=False`,
+    the default, which every string loss such as
+    `'sparse_categorical_crossentropy'` uses) applied to an output with no
+    activation (a linear `Dense` head) or to a `log_softmax` output.
+
+    ## Why is this bad?
+    Keras clips what it believes are probabilities into `[1e-7, 1 - 1e-7]`
+    (and renormalises categorical outputs). Raw logits are not probabilities:
+    most of them are clipped, the gradients vanish, and the loss sits high
+    (around 9 on a 5-class problem) and barely moves. Nothing raises.
+
+    The finding is reported on the loss (the string, or the `from_logits`
+    argument when it is written), the line to change.
+
+    ## Example
+    ```python
+    model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(5)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(5)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ```
+    or give the last layer `activation="softmax"` (`"sigmoid"` for a binary loss).
+
+    ## Known problems
+    A head whose last layer is not recognised (a custom layer, a `Lambda`) is
+    not judged.
+    """
+    for use in facts.loss_uses:
+        loss, head = use.loss, use.prediction
+        if loss.from_logits is not False or head.activation not in (LINEAR, LOG_SOFTMAX):
+            continue
+        wanted = "sigmoid" if loss.family == BINARY else "softmax"
+        what = "linear logits" if head.activation == LINEAR else "log_softmax (log-probabilities)"
+        yield Finding(
+            "LL102",
+            loss.from_logits_site or loss.site,
+            f"{loss.display} expects probabilities (from_logits=False) but the model output is "
+            f"{what}{_at(facts, head)}: pass from_logits=True or end the model with a {wanted}",
+        )
+
+
+@rule("LL103", "softmax-on-single-unit", "softmax over a single unit (Dense(1, activation='softmax'), Softmax on a 1-wide output)")
+def softmax_on_single_unit(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a softmax taken over an axis one unit wide: `Dense(1,
+    activation="softmax")`, or an `Activation("softmax")`/`Softmax()` layer or a
+    `tf.nn.softmax` call after a one-unit layer.
+
+    ## Why is this bad?
+    Softmax normalises across the last axis. With one unit the result is
+    `exp(x) / exp(x) = 1.0` for every input: the model predicts the positive
+    class for everything, the gradient is zero and nothing is learned. Keras
+    only warns at call time, and a binary crossentropy on it still runs.
+
+    The finding is reported on the `activation=` argument (or the softmax layer
+    or call).
+
+    ## Example
+    ```python
+    model.add(keras.layers.Dense(1, activation="softmax"))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+    or, for several classes, one unit per class with softmax.
+
+    ## Known problems
+    Only widths written as literals (or names bound to literals) are known.
+    """
+    for layer in facts.layers:
+        if layer.units == 1 and layer.activation == SOFTMAX and layer.activation_site is not None:
+            yield Finding(
+                "LL103",
+                layer.activation_site,
+                f"softmax over a single unit always outputs 1.0: use activation='sigmoid' "
+                f"for a binary output, or one unit per class",
+            )
+    for head in facts.single_unit_softmax:
+        if head.activation_site is not None:
+            yield Finding(
+                "LL103",
+                head.activation_site,
+                "softmax over a single unit always outputs 1.0: use a sigmoid for a binary output, "
+                "or one unit per class",
+            )
+
+
+@rule("LL104", "binary-loss-on-softmax", "binary crossentropy on a multi-class softmax output")
+def binary_loss_on_softmax(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `binary_crossentropy` (or `BinaryCrossentropy`, binary focal
+    crossentropy) used on a softmax output of three or more units.
+
+    ## Why is this bad?
+    Binary crossentropy scores every unit as an independent yes/no question
+    and averages them. On a softmax over many classes most of those questions
+    are "no", so the loss is small from the start and `metrics=["accuracy"]`
+    resolves to binary accuracy, which reports 90% on a 10-class problem
+    where the model is always wrong. Nothing raises.
+
+    The finding is reported on the loss; the message names the softmax line.
+
+    ## Example
+    ```python
+    outputs = keras.layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    ```
+
+    ## Use instead
+    ```python
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    ```
+    with one-hot labels (`sparse_categorical_crossentropy` for integer labels),
+    or a sigmoid output if the task is really multi-label.
+
+    ## Known problems
+    A two-unit softmax is not flagged: with one-hot labels binary and
+    categorical crossentropy compute the same loss on it.
+    """
+    for use in facts.loss_uses:
+        loss, head = use.loss, use.prediction
+        if loss.family == BINARY and head.activation == SOFTMAX and (head.units or 0) >= 3:
+            yield Finding(
+                "LL104",
+                loss.site,
+                f"{loss.display} on a {head.units}-way softmax output{_at(facts, head)} scores each "
+                f"class as an independent yes/no: use categorical_crossentropy (one-hot labels) or "
+                f"sparse_categorical_crossentropy (integer labels)",
+            )
+
+
+@rule("LL105", "categorical-loss-on-sigmoid", "categorical/sparse categorical loss on a sigmoid (multi-label or 1-unit) output")
+def categorical_loss_on_sigmoid(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a categorical or sparse categorical crossentropy applied to a
+    sigmoid output.
+
+    ## Why is this bad?
+    Categorical losses expect one probability distribution per sample.
+    - On a one-unit sigmoid (a binary classifier), the sparse loss sees a
+      single class, so label 1 is out of range: TensorFlow raises at the
+      first batch on CPU and returns garbage on GPU. The categorical loss
+      renormalises the single output to 1.0 and its value is always 0, so
+      nothing trains.
+    - On a several-unit sigmoid (multi-label), the scores are renormalised
+      into a distribution they are not, which is wrong for multi-label data.
+
+    The finding is reported on the loss; the message names the sigmoid line.
+
+    ## Example
+    ```python
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+    For one class per sample over several classes, use a softmax output.
+
+    ## Known problems
+    The width of the output must be known from the source.
+    """
+    for use in facts.loss_uses:
+        loss, head = use.loss, use.prediction
+        if loss.family not in (CATEGORICAL, SPARSE_CATEGORICAL) or head.activation != SIGMOID:
+            continue
+        if head.units == 1:
+            if loss.family == SPARSE_CATEGORICAL:
+                effect = "fails on label 1, out of range for a single class"
+            else:
+                effect = "is always 0 (one output renormalised to 1.0) and never trains"
+            fix = "use binary_crossentropy"
+        elif head.units is not None:
+            effect = f"treats {head.units} independent sigmoid scores as one distribution"
+            fix = "use binary_crossentropy for multi-label targets, or a softmax output for one class per sample"
+        else:
+            continue
+        yield Finding(
+            "LL105",
+            loss.site,
+            f"{loss.display} on a {head.units}-unit sigmoid output{_at(facts, head)} {effect}: {fix}",
+        )
+
+
+@rule("LL106", "activation-before-logits-op", "softmax/sigmoid applied to what is passed as logits to a *_with_logits op")
+def activation_before_logits_op(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `tf.nn.softmax_cross_entropy_with_logits`,
+    `tf.nn.sparse_softmax_cross_entropy_with_logits`,
+    `tf.nn.sigmoid_cross_entropy_with_logits` and
+    `tf.nn.weighted_cross_entropy_with_logits` whose `logits` argument already
+    went through a softmax or sigmoid (directly, through a variable, or as the
+    output of a model whose last activation is one).
+
+    ## Why is this bad?
+    These ops apply the activation themselves. Given probabilities, they
+    squash them a second time: the loss is wrong and the gradients shrink,
+    silently. Unlike Keras losses, raw TensorFlow ops never undo this.
+
+    The finding is reported on the `logits` argument.
+
+    ## Example
+    ```python
+    probs = tf.nn.softmax(model(x))
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=probs)
+    ```
+
+    ## Use instead
+    ```python
+    logits = model(x)
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    ```
+
+    ## Known problems
+    `log_softmax` outputs are not flagged: they are valid logits (softmax of
+    log-probabilities gives back the same probabilities).
+    """
+    for use in facts.logits_ops:
+        head = use.logits
+        if head.activation in PROBABILITY_ACTIVATIONS:
+            yield Finding(
+                "LL106",
+                use.logits_site,
+                f"{use.op} applies its own activation but its logits are already "
+                f"{head.activation}{_at(facts, head)}: pass the values from before the {head.activation}",
+            )
