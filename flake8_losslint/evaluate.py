@@ -103,6 +103,7 @@ class UserFunction(Value):
 
 _MAX_DEPTH = 120
 _MAX_SEQ = 64
+_END = 1 << 62  # an order after every statement
 
 
 def argument(
@@ -198,11 +199,15 @@ class Evaluator:
             bindings = scope.bindings.get(name)
             if bindings:
                 if first:
+                    use = ctx
                     candidates = self._reaching(bindings, ctx)
                 else:
-                    candidates = list(bindings)  # an enclosing scope: any binding may be live
+                    # An enclosing scope: the function may run after any of its
+                    # bindings, so all must agree; read them as at its end.
+                    use = Ctx(scope, _END, ())
+                    candidates = list(bindings)
                 if candidates:
-                    return self._agree([self._binding(name, b, ctx) for b in candidates])
+                    return self._agree([self._binding(name, b, use) for b in candidates])
             scope = scope.parent
             first = False
         qualified = self.imports.lookup(name)

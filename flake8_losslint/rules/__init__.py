@@ -8,9 +8,11 @@ under ``docs/rules/`` from it.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from ..facts import Facts, Site
 
@@ -20,6 +22,10 @@ class Finding:
     code: str
     site: Site
     message: str  # without the code
+    # What the CLI may rewrite (autofix) and what runtime mode may run to
+    # confirm the finding; None when the rule offers neither.
+    fix: Optional[Any] = None
+    probe: Optional[Any] = None
 
 
 Check = Callable[[Facts], Iterable[Finding]]
@@ -62,5 +68,14 @@ def run_rules(facts: Facts) -> List[Finding]:
     return found
 
 
+_loaded = False
+
+
 def _load() -> None:
-    from . import activation  # noqa: F401  (registers its rules)
+    """Import every module of this package: each registers its rules."""
+    global _loaded
+    if _loaded:
+        return
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
+    _loaded = True

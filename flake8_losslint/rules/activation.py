@@ -42,12 +42,13 @@ def from_logits_on_probabilities(facts: Facts) -> Iterator[Finding]:
     squashed distribution and the gradients are wrong, so the model trains
     slowly or not at all, with no error.
 
-    With the TensorFlow backend, Keras 3 notices when the softmax/sigmoid came
-    from one of its own layers, warns, and quietly uses the cached
-    pre-activation values, so the loss happens to be right there. It is still a
-    bug: the JAX and PyTorch backends, outputs of `tf.nn.softmax`, outputs that
-    went through another layer or a cast, reloaded models and older
-    TensorFlow versions all train on the doubly-activated values.
+    Keras 3 with the TensorFlow backend sometimes hides the mistake: inside a
+    compiled `fit`/`evaluate`, when the softmax/sigmoid is the very last op of
+    the model, it warns and uses the values from before the activation. Eager
+    calls (a custom training loop that calls the loss, `run_eagerly=True`),
+    a layer after the activation (`Reshape`, `Flatten`, a cast), the JAX and
+    PyTorch backends, reloaded models and older TensorFlow versions all
+    compute the loss on the doubly activated values.
 
     The finding is reported on the `from_logits=True` argument, the line to
     change; the message names the line of the activation.
@@ -197,10 +198,12 @@ def binary_loss_on_softmax(facts: Facts) -> Iterator[Finding]:
 
     ## Why is this bad?
     Binary crossentropy scores every unit as an independent yes/no question
-    and averages them. On a softmax over many classes most of those questions
-    are "no", so the loss is small from the start and `metrics=["accuracy"]`
-    resolves to binary accuracy, which reports 90% on a 10-class problem
-    where the model is always wrong. Nothing raises.
+    and averages them, which is the multi-label objective, not the
+    multi-class one the softmax stands for: the two disagree about what is
+    being learned. Keras's TensorFlow backend even rewrites it, inside `fit`,
+    into a sigmoid crossentropy on the values before the softmax. Nothing
+    raises, and the loss and metrics are not those of a classifier over
+    mutually exclusive classes.
 
     The finding is reported on the loss; the message names the softmax line.
 
@@ -219,8 +222,8 @@ def binary_loss_on_softmax(facts: Facts) -> Iterator[Finding]:
     or a sigmoid output if the task is really multi-label.
 
     ## Known problems
-    A two-unit softmax is not flagged: with one-hot labels binary and
-    categorical crossentropy compute the same loss on it.
+    A two-unit softmax is not flagged: with one-hot labels it is a common,
+    working way to write a binary classifier.
     """
     for use in facts.loss_uses:
         loss, head = use.loss, use.prediction
@@ -248,8 +251,11 @@ def categorical_loss_on_sigmoid(facts: Facts) -> Iterator[Finding]:
       first batch on CPU and returns garbage on GPU. The categorical loss
       renormalises the single output to 1.0 and its value is always 0, so
       nothing trains.
-    - On a several-unit sigmoid (multi-label), the scores are renormalised
-      into a distribution they are not, which is wrong for multi-label data.
+    - On a several-unit sigmoid, the activation says "independent labels"
+      (multi-label) and the loss says "one class per sample": one of the
+      two is wrong. For multi-label targets the categorical loss forces the
+      scores into one distribution; for single-label targets the sigmoid
+      should be a softmax.
 
     The finding is reported on the loss; the message names the sigmoid line.
 

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+Row = Tuple[int, int, str]
+
+
+def run_flake8(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Real flake8, in a subprocess, with only our codes selected."""
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "LL", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+
+
+def parse_rows(output: str) -> Dict[str, List[Row]]:
+    rows: Dict[str, List[Row]] = {}
+    for line in output.splitlines():
+        path, row, col, rest = line.split(":", 3)
+        code = rest.strip().split(" ", 1)[0]
+        rows.setdefault(str(Path(path).resolve()), []).append((int(row), int(col), code))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def flake8_on_fixtures() -> Dict[str, List[Row]]:
+    """flake8 over the whole fixtures tree, once: file -> rows."""
+    result = run_flake8(str(FIXTURES))
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return parse_rows(result.stdout)

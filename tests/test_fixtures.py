@@ -1,0 +1,48 @@
+"""Every fixture, through real flake8: the findings are exactly those written inline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flake8_losslint.rules import all_rules
+
+from .conftest import FIXTURES
+from .expectations import expectations
+
+ALL = sorted(FIXTURES.rglob("*.py"))
+CODES = {r.code for r in all_rules()}
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(FIXTURES))
+
+
+@pytest.mark.parametrize("path", ALL, ids=_id)
+def test_fixture_findings(path: Path, flake8_on_fixtures) -> None:
+    expected = expectations(path)
+    actual = sorted(flake8_on_fixtures.get(str(path.resolve()), []))
+    assert actual == expected
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_rule_fires_on_a_fixture(code: str) -> None:
+    firing = [p for p in ALL if any(c == code for _, _, c in expectations(p))]
+    assert firing, f"no fixture expects {code}"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in ALL if p.parent.name.startswith("LL") and not p.stem.endswith("_ok")], ids=_id
+)
+def test_each_firing_fixture_has_a_silent_twin(path: Path) -> None:
+    assert expectations(path), f"{path.name} fires nothing: name it *_ok.py or add expectations"
+    twin = path.with_name(path.stem + "_ok.py")
+    assert twin.exists(), f"missing corrected twin {twin.name}"
+    assert expectations(twin) == [], f"{twin.name} is a corrected twin and must expect nothing"
+
+
+def test_expectations_use_known_codes() -> None:
+    for path in ALL:
+        for _, _, code in expectations(path):
+            assert code in CODES, f"{path}: unknown code {code}"
