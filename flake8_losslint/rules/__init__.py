@@ -22,10 +22,9 @@ class Finding:
     code: str
     site: Site
     message: str  # without the code
-    # What the CLI may rewrite (autofix) and what runtime mode may run to
-    # confirm the finding; None when the rule offers neither.
-    fix: Optional[Any] = None
-    probe: Optional[Any] = None
+    # The fact the finding is about (a LossUse, LogitsOpUse, LayerFact or
+    # Head): autofixes and runtime probes are built from it, not from text.
+    subject: Optional[Any] = None
 
 
 Check = Callable[[Facts], Iterable[Finding]]

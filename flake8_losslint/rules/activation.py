@@ -86,6 +86,7 @@ def from_logits_on_probabilities(facts: Facts) -> Iterator[Finding]:
                 site,
                 f"{loss.display} uses from_logits=True but the model output is already "
                 f"{head.activation}{_at(facts, head)}: set from_logits=False or remove the {head.activation}",
+                subject=use,
             )
 
 
@@ -135,6 +136,7 @@ def probabilities_loss_on_logits(facts: Facts) -> Iterator[Finding]:
             loss.from_logits_site or loss.site,
             f"{loss.display} expects probabilities (from_logits=False) but the model output is "
             f"{what}{_at(facts, head)}: pass from_logits=True or end the model with a {wanted}",
+            subject=use,
         )
 
 
@@ -176,8 +178,9 @@ def softmax_on_single_unit(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "LL103",
                 layer.activation_site,
-                f"softmax over a single unit always outputs 1.0: use activation='sigmoid' "
-                f"for a binary output, or one unit per class",
+                "softmax over a single unit always outputs 1.0: use activation='sigmoid' "
+                "for a binary output, or one unit per class",
+                subject=layer,
             )
     for head in facts.single_unit_softmax:
         if head.activation_site is not None:
@@ -186,6 +189,7 @@ def softmax_on_single_unit(facts: Facts) -> Iterator[Finding]:
                 head.activation_site,
                 "softmax over a single unit always outputs 1.0: use a sigmoid for a binary output, "
                 "or one unit per class",
+                subject=head,
             )
 
 
@@ -234,6 +238,7 @@ def binary_loss_on_softmax(facts: Facts) -> Iterator[Finding]:
                 f"{loss.display} on a {head.units}-way softmax output{_at(facts, head)} scores each "
                 f"class as an independent yes/no: use categorical_crossentropy (one-hot labels) or "
                 f"sparse_categorical_crossentropy (integer labels)",
+                subject=use,
             )
 
 
@@ -294,6 +299,7 @@ def categorical_loss_on_sigmoid(facts: Facts) -> Iterator[Finding]:
             "LL105",
             loss.site,
             f"{loss.display} on a {head.units}-unit sigmoid output{_at(facts, head)} {effect}: {fix}",
+            subject=use,
         )
 
 
@@ -339,4 +345,5 @@ def activation_before_logits_op(facts: Facts) -> Iterator[Finding]:
                 use.logits_site,
                 f"{use.op} applies its own activation but its logits are already "
                 f"{head.activation}{_at(facts, head)}: pass the values from before the {head.activation}",
+                subject=use,
             )
