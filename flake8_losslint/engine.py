@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List
+from dataclasses import dataclass, field
+from typing import List, Optional
 
 import libcst as cst
 
 from .extract import extract
 from .facts import Positions
 from .prefilter import worth_parsing
-from .rules import run_rules
+from .rules import Finding, run_rules
 
 
 @dataclass(frozen=True, order=True)
@@ -19,6 +19,7 @@ class Report:
     col: int  # 0-based, in characters
     code: str
     message: str  # without the code
+    finding: Optional[Finding] = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -36,8 +37,9 @@ def analyze(source: str) -> List[Report]:
     module = cst.parse_module(source)
     positions = Positions(module)
     facts = extract(module, positions)
-    reports = set()
+    reports = {}
     for finding in run_rules(facts):
         line, col = positions(finding.site)
-        reports.add(Report(line, col, finding.code, finding.message))
+        report = Report(line, col, finding.code, finding.message, finding)
+        reports.setdefault(report, report)  # the first finding of a duplicate wins
     return sorted(reports)
