@@ -156,6 +156,65 @@ class Collector(cst.CSTVisitor):
         self._scope = self._scope.parent
         self._path = self._saved_paths.pop()
 
+    # Lambdas and comprehensions have scopes of their own: their parameters
+    # and loop variables must not resolve to outer bindings of the same name.
+    def _enter_inner_scope(self, node: cst.CSTNode, names: List[str]) -> None:
+        assert self._scope is not None
+        scope = Scope("function", self._scope, node)
+        self._saved_paths.append(self._path)
+        self._scope, self._path = scope, ()
+        start = self.ctx()
+        for name in names:
+            self._bind_name(name, None, start)
+
+    def _leave_inner_scope(self) -> None:
+        assert self._scope is not None
+        self._scope = self._scope.parent
+        self._path = self._saved_paths.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        params = node.params
+        every = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                every.append(extra)
+        self._enter_inner_scope(node, [p.name.value for p in every])
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._leave_inner_scope()
+
+    def _visit_comprehension(self, node: cst.CSTNode) -> None:
+        names: List[str] = []
+        comp = getattr(node, "for_in", None)
+        while comp is not None:
+            names.extend(_target_names(comp.target))
+            comp = comp.inner_for_in
+        self._enter_inner_scope(node, names)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._leave_inner_scope()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._leave_inner_scope()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._leave_inner_scope()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._leave_inner_scope()
+
     # -- blocks that may not run -------------------------------------------
     def visit_If_body(self, node: cst.If) -> None:
         self._push_block()
@@ -296,6 +355,19 @@ class Collector(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None and self._scope is not None:
             self._scope.returns.append((node.value, self.ctx()))
+
+
+def _target_names(target: cst.BaseExpression) -> List[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: List[str] = []
+        for element in target.elements:
+            names.extend(_target_names(element.value))
+        return names
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
 
 
 def collect(module: cst.Module) -> Collector:

@@ -160,3 +160,19 @@ def test_layer_facts_record_literal_units_and_activation() -> None:
         ("Conv2D", 3, SIGMOID),
         ("Dense", None, LINEAR),
     ]
+
+
+def test_lambda_and_comprehension_variables_shadow_outer_names() -> None:
+    facts = facts_of("""
+        import tensorflow as tf
+        x = tf.keras.layers.Dense(1)(inp)
+        f = lambda x: tf.nn.softmax(x)
+        g = [tf.nn.softmax(x) for x in batches]
+    """)
+    assert facts.single_unit_softmax == ()
+    direct = facts_of("""
+        import tensorflow as tf
+        x = tf.keras.layers.Dense(1)(inp)
+        y = tf.nn.softmax(x)
+    """)
+    assert len(direct.single_unit_softmax) == 1
