@@ -36,8 +36,9 @@ class NotebookError(ValueError):
 
 @dataclass(frozen=True)
 class Location:
-    cell: int  # 1-based position among all cells, as the notebook shows them
+    cell: int  # 1-based number among the code cells, as nbqa counts them
     line: int  # 1-based line within the cell
+    index: int  # 0-based position in the notebook's "cells" array (for tools)
 
 
 @dataclass
@@ -78,9 +79,11 @@ def program(notebook: Dict[str, Any]) -> Program:
         magics.append(line)
         return indent + _NEUTRAL.format(number=len(magics) - 1)
 
-    for index, cell in enumerate(notebook["cells"], start=1):
+    code_cells = 0
+    for index, cell in enumerate(notebook["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
+        code_cells += 1
         lines.append(_MARKER.format(index=index))
         locations.append(None)
         cell_lines = _cell_lines(cell)
@@ -96,7 +99,7 @@ def program(notebook: Dict[str, Any]) -> Program:
             elif _is_ipython_line(line):
                 line = neutralise(line, indent)
             lines.append(line)
-            locations.append(Location(index, number))
+            locations.append(Location(code_cells, number, index))
     return Program("\n".join(lines) + "\n", locations, magics)
 
 
@@ -120,7 +123,7 @@ def _restore(line: str, magics: List[str]) -> str:
 
 
 def cell_sources(program_source: str, magics: List[str]) -> Dict[int, List[str]]:
-    """Split a (possibly fixed) program back into cell lines, magics restored."""
+    """Split a (possibly fixed) program back into cell lines (by array index), magics restored."""
     cells: Dict[int, List[str]] = {}
     current: Optional[List[str]] = None
     text = program_source[:-1] if program_source.endswith("\n") else program_source
@@ -154,7 +157,7 @@ def with_fixed_program(text: str, fixed_source: str, original: Program) -> str:
     notebook = load(text)
     new_cells = cell_sources(fixed_source, original.magics)
     changed = False
-    for index, cell in enumerate(notebook["cells"], start=1):
+    for index, cell in enumerate(notebook["cells"]):
         if index not in new_cells:
             continue
         new_lines = new_cells[index]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +24,10 @@ def read(name: str) -> str:
 
 def test_bug_split_across_cells_is_found_at_its_cell_and_line() -> None:
     found = notebooks.check(read("split_across_cells.ipynb"))
-    assert [(loc.cell, loc.line, r.col, r.code) for loc, r in found] == [(6, 3, 55, "LL101")]
+    # Cells are numbered among code cells, as nbqa does; index is the array position.
+    assert [(loc.cell, loc.index, loc.line, r.col, r.code) for loc, r in found] == [(5, 5, 3, 55, "LL101")]
     # The other line named in the message is given as a cell and line too.
-    assert "(cell 3, line 3)" in found[0][1].message
+    assert "(cell 2, line 3)" in found[0][1].message
 
 
 def test_corrected_notebook_is_silent() -> None:
@@ -51,7 +55,7 @@ def test_magics_keep_line_numbers_and_are_restored() -> None:
     whole = notebooks.program(notebook)
     compile(whole.source, "<notebook>", "exec")  # valid Python
     cells = notebooks.cell_sources(whole.source, whole.magics)
-    for index, cell in enumerate(notebook["cells"], start=1):
+    for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] == "code":
             assert cells[index] == "".join(cell["source"]).split("\n")
 
@@ -89,3 +93,18 @@ def test_fix_refuses_a_layout_it_cannot_reproduce() -> None:
     whole = notebooks.program(notebooks.load(odd))
     with pytest.raises(notebooks.NotebookError, match="layout"):
         notebooks.with_fixed_program(odd, whole.source.replace("from_logits=True", "from_logits=False"), whole)
+
+
+def test_nbqa_route_reports_the_same_cell_and_line() -> None:
+    """flake8 users run the plugin on notebooks through nbqa: same cell numbering."""
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(
+        [sys.executable, "-m", "nbqa", "flake8", str(NOTEBOOKS / "split_across_cells.ipynb"), "--select=LL"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ":cell_5:3:56: LL101 " in result.stdout, result.stdout + result.stderr
+    ours = notebooks.check(read("split_across_cells.ipynb"))
+    assert [(loc.cell, loc.line, r.col + 1) for loc, r in ours] == [(5, 3, 56)]
