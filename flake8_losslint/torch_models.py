@@ -118,8 +118,11 @@ SELF_MODULE_METHODS = frozenset({"to", "cpu", "cuda", "train", "eval", "float", 
 # Wrappers whose call returns what the wrapped model returns.
 MODEL_WRAPPERS = frozenset({"torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel"})
 
-# Calls that change a container module in place (nn.Sequential has all of them).
-_MUTATORS = frozenset({"append", "extend", "insert", "pop", "add_module", "register_module"})
+# Calls that change a module in place: nn.Sequential's container methods, and a
+# forward hook, which may replace what the module returns.
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "pop", "add_module", "register_module", "register_forward_hook"}
+)
 
 LOSS_CLASSES: Dict[str, Tuple[str, str]] = {
     "torch.nn.CrossEntropyLoss": (TORCH_CROSS_ENTROPY, "nn.CrossEntropyLoss"),

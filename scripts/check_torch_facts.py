@@ -144,6 +144,10 @@ def behaviour() -> None:
     right, wrong = bce_logits(zb, yb).item(), bce_logits(zb.sigmoid(), yb).item()
     print(f"     BCEWithLogitsLoss: logits {right:.4f}, sigmoid {wrong:.4f}")
     check(abs(right - wrong) > 0.5, "LL404: BCEWithLogitsLoss on sigmoid output differs, silently")
+    hooked = nn.Sequential(nn.Linear(5, 5), nn.Softmax(dim=1))
+    hooked.register_forward_hook(lambda module, args, output: output.log())
+    check(bool((hooked(z) <= 0).all()), "a forward hook replaces what a module returns")
+
     twice = zb.sigmoid().sigmoid()
     check(bool((twice >= 0.5).all() and (twice <= 0.7311).all()), "LL404: a double sigmoid lies in [0.5, 0.731]")
 
