@@ -108,15 +108,17 @@ ACTIVATION_METHODS: Dict[str, str] = {
     "sigmoid": SIGMOID,
 }
 
-# Tensor functions and methods that move, cast or reshape values, not change them.
+# Tensor functions and methods that reshape, move or cast values without
+# changing what they are (the width of the last axis may change).
 SAME_VALUE_FUNCTIONS = frozenset({"torch.squeeze", "torch.flatten", "torch.reshape"})
-SAME_VALUE_TENSOR_METHODS = frozenset(
-    {"squeeze", "unsqueeze", "view", "reshape", "flatten", "contiguous", "float", "double", "to", "cpu", "cuda"}
-)
+RESHAPE_TENSOR_METHODS = frozenset({"squeeze", "unsqueeze", "view", "reshape", "flatten", "permute", "transpose"})
+SAME_VALUE_TENSOR_METHODS = RESHAPE_TENSOR_METHODS | {"contiguous", "float", "double", "to", "cpu", "cuda"}
 # nn.Module methods that return the module itself.
 SELF_MODULE_METHODS = frozenset({"to", "cpu", "cuda", "train", "eval", "float", "double", "half"})
 # Wrappers whose call returns what the wrapped model returns.
 MODEL_WRAPPERS = frozenset({"torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel"})
+
+_METHODS = frozenset(ACTIVATION_METHODS) | SAME_VALUE_TENSOR_METHODS | SELF_MODULE_METHODS | {"forward"}
 
 # Calls that change a module in place: nn.Sequential's container methods, and a
 # forward hook, which may replace what the module returns.
@@ -169,6 +171,12 @@ def _last_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _reshaped(tensor: Tensor) -> Tensor:
+    """The same values, with the width of the last axis no longer known."""
+    head = tensor.head
+    return Tensor(Head(head.activation, None, head.activation_site, head.via))
+
+
 def _on_self(node: cst.BaseExpression, ctx: Ctx) -> bool:
     """``self`` or ``self.a.b`` inside a method."""
     while isinstance(node, (cst.Attribute, cst.Subscript)):
@@ -217,9 +225,7 @@ class TorchModels:
 
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         method = func.attr.value
-        if method not in ACTIVATION_METHODS and method not in SAME_VALUE_TENSOR_METHODS and method not in (
-            SELF_MODULE_METHODS
-        ) and method != "forward":
+        if method not in _METHODS:
             return None
         if method == "forward" and isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name:
             return self._self_call(ctx)
@@ -234,7 +240,7 @@ class TorchModels:
             units = receiver.head.units if isinstance(receiver, Tensor) else None
             return Tensor(Head(ACTIVATION_METHODS[method], units, Site(node), VIA_OP))
         if isinstance(receiver, Tensor) and method in SAME_VALUE_TENSOR_METHODS:
-            return receiver
+            return _reshaped(receiver) if method in RESHAPE_TENSOR_METHODS else receiver
         if isinstance(receiver, Layer) and receiver.qualname.startswith("torch.") and method in SELF_MODULE_METHODS:
             return receiver
         if isinstance(receiver, TorchModel):
@@ -272,7 +278,7 @@ class TorchModels:
         if qualname in SAME_VALUE_FUNCTIONS:
             arg = argument(node, 0, "input")
             value = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
-            return value if isinstance(value, Tensor) else UNKNOWN
+            return _reshaped(value) if isinstance(value, Tensor) else UNKNOWN
         if qualname in MODEL_WRAPPERS:
             arg = argument(node, 0, "model", "module")
             value = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN

@@ -82,8 +82,9 @@ def test_value_preserving_tensor_ops_keep_the_activation() -> None:
     b = nn.BCELoss()(net(x).view(-1).to(device), y)
     c = nn.BCELoss()(torch.flatten(net(x)), y)
     d = nn.BCELoss()(net(x).clamp(0, 1), y)
+    e = F.nll_loss(net(x).permute(0, 2, 1).contiguous(), y)
     """
-    assert found(body) == [("LL403", 2), ("LL403", 3), ("LL403", 4)]
+    assert found(body) == [("LL403", 2), ("LL403", 3), ("LL403", 4), ("LL402", 6)]
 
 
 # -- import spellings ----------------------------------------------------------------
@@ -355,9 +356,13 @@ def test_report_position_message_and_subject() -> None:
     assert use.prediction.units == 3
 
 
-def test_linear_width_is_recorded() -> None:
-    source = HEADER + "model = nn.Sequential(nn.Linear(8, out_features=1))\nloss = nn.BCELoss()(model(x), y)\n"
-    (report,) = analyze(source)
-    head = report.finding.subject.prediction
-    assert (head.activation, head.units) == (LINEAR, 1)
-    assert "(line 4)" in report.message
+def test_linear_width_is_recorded_until_a_reshape() -> None:
+    source = HEADER + (
+        "model = nn.Sequential(nn.Linear(8, out_features=1))\n"
+        "a = nn.BCELoss()(model(x), y)\n"
+        "b = nn.BCELoss()(model(x).view(-1), y)\n"
+    )
+    first, second = analyze(source)
+    assert (first.finding.subject.prediction.activation, first.finding.subject.prediction.units) == (LINEAR, 1)
+    assert (second.finding.subject.prediction.activation, second.finding.subject.prediction.units) == (LINEAR, None)
+    assert "(line 4)" in first.message and "(line 4)" in second.message
