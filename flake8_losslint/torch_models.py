@@ -233,7 +233,7 @@ class TorchModels:
         if isinstance(receiver, LibRef):
             return None  # torch.softmax(...): a library function, not a method
         if method in ACTIVATION_METHODS and (
-            isinstance(receiver, Tensor) or (receiver is UNKNOWN and not _on_self(func.value, ctx))
+            isinstance(receiver, Tensor) or (receiver == UNKNOWN and not _on_self(func.value, ctx))
         ):
             # Among what a torch program passes around, only tensors have
             # .softmax/.log_softmax/.sigmoid; ``self.softmax(x)`` is a submodule.
