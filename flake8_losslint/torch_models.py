@@ -116,7 +116,14 @@ SAME_VALUE_TENSOR_METHODS = RESHAPE_TENSOR_METHODS | {"contiguous", "float", "do
 # nn.Module methods that return the module itself.
 SELF_MODULE_METHODS = frozenset({"to", "cpu", "cuda", "train", "eval", "float", "double", "half"})
 # Wrappers whose call returns what the wrapped model returns.
-MODEL_WRAPPERS = frozenset({"torch.compile", "torch.nn.DataParallel", "torch.nn.parallel.DataParallel"})
+MODEL_WRAPPERS = frozenset(
+    {
+        "torch.compile",
+        "torch.nn.DataParallel",
+        "torch.nn.parallel.DataParallel",
+        "torch.nn.parallel.DistributedDataParallel",
+    }
+)
 
 _METHODS = frozenset(ACTIVATION_METHODS) | SAME_VALUE_TENSOR_METHODS | SELF_MODULE_METHODS | {"forward"}
 

@@ -92,6 +92,25 @@ def main() -> None:
         else:
             returns_self = (layer.to("cpu") if method == "to" else getattr(layer, method)()) is layer
         check(returns_self, f"nn.Module.{method}() returns the module")
+    for qualname in tm.MODEL_WRAPPERS:
+        params = list(inspect.signature(resolve(qualname)).parameters)
+        check(params[0] in ("model", "module"), f"{qualname} wraps its first argument ({params[0]})")
+    wrapped = nn.Sequential(nn.Linear(3, 2), nn.Softmax(dim=1))
+    check(torch.equal(nn.DataParallel(wrapped)(x), wrapped(x)), "DataParallel(model)(x) == model(x)")
+    # the slowest check (about a minute on CPU): it compiles
+    check(torch.allclose(torch.compile(wrapped)(x), wrapped(x)), "torch.compile(model)(x) == model(x)")
+    import os
+    import torch.distributed as dist
+
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    os.environ.setdefault("MASTER_PORT", "29533")
+    dist.init_process_group("gloo", rank=0, world_size=1)
+    try:
+        ddp = nn.parallel.DistributedDataParallel(wrapped)
+        check(torch.equal(ddp(x), wrapped(x)), "DistributedDataParallel(model)(x) == model(x)")
+    finally:
+        dist.destroy_process_group()
+
     for method in tm._MUTATORS:
         check(hasattr(nn.Sequential, method), f"nn.Sequential.{method} exists")
 

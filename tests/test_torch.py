@@ -229,6 +229,7 @@ def test_submodule_named_softmax_is_not_taken_for_the_tensor_method() -> None:
         "model = Net().cuda().train()\nout = model.forward(x)",
         "model = nn.DataParallel(Net())\nout = model(x)",
         "model = torch.compile(Net())\nout = model(x)",
+        "model = torch.nn.parallel.DistributedDataParallel(Net().to(rank), device_ids=[rank])\nout = model(x)",
     ],
 )
 def test_model_handling_keeps_the_model(use: str) -> None:
