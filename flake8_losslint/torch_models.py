@@ -30,7 +30,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .collect import ClassInfo, Ctx
+from .collect import ClassInfo, Ctx, Scope
 from .evaluate import UNKNOWN, Const, Evaluator, Layer, LibRef, Model, Tensor, UserClass, Value, argument
 from .facts import (
     LINEAR,
@@ -233,9 +233,14 @@ class TorchModels:
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         method = func.attr.value
         if method not in _METHODS:
+            if isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name:
+                return self._own_method_call(method, ctx)
             return None
-        if method == "forward" and isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name:
+        on_self = isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name
+        if on_self and method == "forward":
             return self._self_call(ctx)
+        if on_self:
+            return self._own_method_call(method, ctx)
         receiver = self.ev.value(func.value, ctx)
         if isinstance(receiver, LibRef):
             return None  # torch.softmax(...): a library function, not a method
@@ -267,6 +272,27 @@ class TorchModels:
         if id(info.node) in self._subclasses():
             return UNKNOWN  # a subclass in this file may override forward
         return Tensor(self.class_head(info))
+
+    def _own_method_call(self, name: str, ctx: Ctx) -> Optional[Value]:
+        """``self.decode(z)`` inside a module class: what that method returns."""
+        info = ctx.scope.cls
+        method = info.methods.get(name) if info is not None else None
+        if info is None or method is None or name in info.attributes or not self._is_module_class(info, 0):
+            return None
+        if id(info.node) in self._subclasses() or method.node.decorators:  # type: ignore[attr-defined]
+            return UNKNOWN  # overridden in a subclass, or wrapped by a decorator
+        returned = self._returned_tensor(method)
+        return returned if returned is not None else UNKNOWN
+
+    def _returned_tensor(self, method: Scope) -> Optional[Tensor]:
+        """The tensor every ``return`` of a function agrees on, if any."""
+        if not method.returns:
+            return None
+        values = [self.ev.value(node, ctx) for node, ctx in method.returns]
+        first = values[0]
+        if not isinstance(first, Tensor) or any(v != first for v in values[1:]):
+            return None
+        return first
 
     # -- library calls ---------------------------------------------------------
     def _library_call(self, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
@@ -367,14 +393,8 @@ class TorchModels:
         # subclass that sets any may have replaced them.
         if any(cls.attributes for cls in chain[:-1]):
             return UNKNOWN_HEAD
-        method = owner.methods["forward"]
-        if not method.returns:
-            return UNKNOWN_HEAD
-        values = [self.ev.value(node, ctx) for node, ctx in method.returns]
-        first = values[0]
-        if not isinstance(first, Tensor) or any(v != first for v in values[1:]):
-            return UNKNOWN_HEAD
-        return first.head
+        returned = self._returned_tensor(owner.methods["forward"])
+        return returned.head if returned is not None else UNKNOWN_HEAD
 
     def _forward_chain(self, info: ClassInfo, depth: int) -> Optional[List[ClassInfo]]:
         """The classes from ``info`` to the one defining ``forward`` (method

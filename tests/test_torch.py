@@ -251,6 +251,16 @@ def test_self_call_is_unknown_when_a_subclass_overrides_forward() -> None:
     assert codes(net(forward, after=child, methods=methods)) == []
 
 
+def test_helper_method_of_the_module() -> None:
+    methods = "def classify(self, h):\n    return torch.sigmoid(self.fc(h))\n"
+    after = "loss = nn.BCEWithLogitsLoss()(Net()(x), y)\n"
+    assert codes(net("return self.classify(x)", methods=methods, after=after)) == ["LL404"]
+    decorated = "@some_decorator\n" + methods
+    assert codes(net("return self.classify(x)", methods=decorated, after=after)) == []
+    child = "\nclass Child(Net):\n    def classify(self, h):\n        return self.fc(h)\n"
+    assert codes(net("return self.classify(x)", methods=methods, after=after + child)) == []
+
+
 def test_inherited_forward() -> None:
     child = "\nclass Child(Net):\n    pass\n\nloss = F.cross_entropy(Child()(x), y)\n"
     assert codes(net("return F.softmax(self.fc(x), 1)", after=child)) == ["LL401"]
