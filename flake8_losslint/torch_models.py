@@ -31,7 +31,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from .collect import ClassInfo, Ctx, Scope
-from .evaluate import UNKNOWN, Const, Evaluator, Layer, LibRef, Model, Tensor, UserClass, Value, argument
+from .evaluate import UNKNOWN, Const, Evaluator, Layer, LibRef, Model, Seq, Tensor, UserClass, Value, argument
 from .facts import (
     LINEAR,
     LOG_SOFTMAX,
@@ -152,7 +152,16 @@ LOSS_FUNCTIONS: Dict[str, Tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class TorchModel(Model):
-    """A torch model: ``nn.Sequential(...)`` or an instance of an ``nn.Module`` subclass."""
+    """A torch model: ``nn.Sequential(...)`` or an instance of an ``nn.Module`` subclass.
+
+    ``output`` is what calling it returns when that is not one tensor with
+    ``head`` (a ``forward`` returning ``logits, hidden``).
+    """
+
+    output: Optional[Value] = None
+
+    def called(self) -> Value:
+        return self.output if self.output is not None else Tensor(self.head)
 
 
 @dataclass(frozen=True)
@@ -178,6 +187,13 @@ def _last_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _model(output: Value) -> TorchModel:
+    """A model whose call returns ``output``."""
+    if isinstance(output, Tensor):
+        return TorchModel(output.head)
+    return TorchModel(UNKNOWN_HEAD, output=output if isinstance(output, Seq) else None)
+
+
 def _reshaped(tensor: Tensor) -> Tensor:
     """The same values, with the width of the last axis no longer known."""
     head = tensor.head
@@ -197,7 +213,7 @@ class TorchModels:
         self.collected = evaluator.collected
         self._mutated: Optional[FrozenSet[str]] = None
         self._bound_as: Optional[Dict[int, str]] = None
-        self._heads: Dict[int, Head] = {}
+        self._outputs: Dict[int, Value] = {}
         self._busy: Set[int] = set()
         self._subclassed: Optional[Set[int]] = None
 
@@ -217,7 +233,7 @@ class TorchModels:
                 return self._library_call(callee.qualname, node, ctx)
             return None
         if isinstance(callee, TorchModel):
-            return UNKNOWN if self._is_mutated(func) else Tensor(callee.head)
+            return UNKNOWN if self._is_mutated(func) else callee.called()
         if isinstance(callee, Layer) and callee.qualname.startswith("torch."):
             if self._is_mutated(func):
                 return UNKNOWN
@@ -227,7 +243,7 @@ class TorchModels:
         if isinstance(callee, UserClass) and self._is_module_class(callee.info, 0):
             if self._is_rebuilt(node):
                 return UNKNOWN
-            return TorchModel(self.class_head(callee.info))
+            return _model(self.class_output(callee.info))
         return None
 
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
@@ -259,7 +275,7 @@ class TorchModels:
             if method in SELF_MODULE_METHODS:
                 return receiver
             if method == "forward":
-                return UNKNOWN if self._is_mutated(func.value) else Tensor(receiver.head)
+                return UNKNOWN if self._is_mutated(func.value) else receiver.called()
         if isinstance(receiver, TorchLoss) and method in ("to", "cpu", "cuda"):
             return receiver
         return None
@@ -271,7 +287,7 @@ class TorchModels:
             return None
         if id(info.node) in self._subclasses():
             return UNKNOWN  # a subclass in this file may override forward
-        return Tensor(self.class_head(info))
+        return self.class_output(info)
 
     def _own_method_call(self, name: str, ctx: Ctx) -> Optional[Value]:
         """``self.decode(z)`` inside a module class: what that method returns."""
@@ -281,17 +297,16 @@ class TorchModels:
             return None
         if id(info.node) in self._subclasses() or method.node.decorators:  # type: ignore[attr-defined]
             return UNKNOWN  # overridden in a subclass, or wrapped by a decorator
-        returned = self._returned_tensor(method)
-        return returned if returned is not None else UNKNOWN
+        return self._returned(method)
 
-    def _returned_tensor(self, method: Scope) -> Optional[Tensor]:
-        """The tensor every ``return`` of a function agrees on, if any."""
+    def _returned(self, method: Scope) -> Value:
+        """What every ``return`` of a function agrees on: a tensor or a tuple."""
         if not method.returns:
-            return None
+            return UNKNOWN
         values = [self.ev.value(node, ctx) for node, ctx in method.returns]
         first = values[0]
-        if not isinstance(first, Tensor) or any(v != first for v in values[1:]):
-            return None
+        if not isinstance(first, (Tensor, Seq)) or any(v != first for v in values[1:]):
+            return UNKNOWN
         return first
 
     # -- library calls ---------------------------------------------------------
@@ -369,32 +384,31 @@ class TorchModels:
                 return True
         return False
 
-    def class_head(self, info: ClassInfo) -> Head:
+    def class_output(self, info: ClassInfo) -> Value:
         """What an instance's ``forward`` returns."""
         key = id(info.node)
-        if key in self._heads:
-            return self._heads[key]
+        if key in self._outputs:
+            return self._outputs[key]
         if key in self._busy:
-            return UNKNOWN_HEAD
+            return UNKNOWN
         self._busy.add(key)
         try:
-            head = self._forward_head(info)
+            output = self._forward_output(info)
         finally:
             self._busy.discard(key)
-        self._heads[key] = head
-        return head
+        self._outputs[key] = output
+        return output
 
-    def _forward_head(self, info: ClassInfo) -> Head:
+    def _forward_output(self, info: ClassInfo) -> Value:
         chain = self._forward_chain(info, 0)
         if chain is None:
-            return UNKNOWN_HEAD
+            return UNKNOWN
         owner = chain[-1]
         # An inherited forward reads the attributes its own class sets; a
         # subclass that sets any may have replaced them.
         if any(cls.attributes for cls in chain[:-1]):
-            return UNKNOWN_HEAD
-        returned = self._returned_tensor(owner.methods["forward"])
-        return returned.head if returned is not None else UNKNOWN_HEAD
+            return UNKNOWN
+        return self._returned(owner.methods["forward"])
 
     def _forward_chain(self, info: ClassInfo, depth: int) -> Optional[List[ClassInfo]]:
         """The classes from ``info`` to the one defining ``forward`` (method

@@ -210,6 +210,29 @@ def test_forward_return(forward: str, code: str) -> None:
     assert codes(net(forward, after="loss = nn.CrossEntropyLoss()(Net()(x), y)\n")) == ([code] if code else [])
 
 
+def test_forward_returning_a_tuple() -> None:
+    body = """
+    class CharRNN(nn.Module):
+        def __init__(self, n_letters, hidden, n_categories):
+            super().__init__()
+            self.i2h = nn.Linear(n_letters + hidden, hidden)
+            self.i2o = nn.Linear(n_letters + hidden, n_categories)
+            self.softmax = nn.Softmax(dim=1)
+
+        def forward(self, letter, hidden):
+            combined = torch.cat((letter, hidden), 1)
+            return self.softmax(self.i2o(combined)), self.i2h(combined)
+
+    rnn = CharRNN(57, 128, 18)
+    criterion = nn.NLLLoss()
+    output, hidden = rnn(letter, hidden)
+    a = criterion(output, category)
+    b = criterion(hidden, category)
+    c = criterion(rnn(letter, hidden), category)
+    """
+    assert found(body) == [("LL402", 15), ("LL402", 16)]
+
+
 def test_softmax_submodule_attribute() -> None:
     extra = "        self.softmax = nn.Softmax(dim=1)\n"
     body = net("return self.softmax(self.fc(x))", extra, after="loss = F.cross_entropy(Net()(x), y)\n")
