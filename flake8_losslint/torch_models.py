@@ -7,8 +7,8 @@ The evaluator asks ``TorchModels.call`` first about every call it evaluates
   ``nn.Sigmoid``, pass-through modules (dropout, ``Identity``, ``Flatten``),
   ``nn.Sequential(...)`` (its last module decides), each applied to a tensor;
 - ``nn.Module`` subclasses defined in the file: an instance is a model whose
-  output is what ``forward`` returns (``self(x)`` and ``self.forward(x)``
-  inside the class too);
+  output is what ``forward`` returns, a tensor or a tuple (``self(x)``,
+  ``self.forward(x)`` and ``self.helper(x)`` inside the class too);
 - activation functions and tensor methods: ``F.softmax``, ``torch.softmax``,
   ``x.softmax(dim)``, ``log_softmax``, ``sigmoid``; value-preserving methods
   (``.view``, ``.squeeze``, ``.to(device)``, ...) keep what a tensor is;
@@ -18,9 +18,11 @@ The evaluator asks ``TorchModels.call`` first about every call it evaluates
 A model changed after it is built (``model.fc = ...``, ``seq.append(...)``,
 ``seq[-1] = ...``) is unknown: its definition no longer says what it outputs.
 
-Every table entry was read off torch 2.13 (CPU): the module each name lives
-in, the signatures (``input`` first for functions and criteria), and that
-``nn.Module.to/cuda/cpu/train/eval/float/double/half`` return the module itself.
+Every table entry was checked against torch 2.13 (CPU) by
+``scripts/check_torch_facts.py``: that each name exists and computes what the
+table says, the signatures (``input`` first for functions and criteria), that
+``nn.Module.to/cuda/cpu/train/eval/float/double/half`` return the module
+itself, and that wrappers return the wrapped model's output.
 """
 
 from __future__ import annotations
@@ -248,15 +250,10 @@ class TorchModels:
 
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         method = func.attr.value
+        if isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name:
+            return self._self_call(ctx) if method == "forward" else self._own_method_call(method, ctx)
         if method not in _METHODS:
-            if isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name:
-                return self._own_method_call(method, ctx)
             return None
-        on_self = isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name
-        if on_self and method == "forward":
-            return self._self_call(ctx)
-        if on_self:
-            return self._own_method_call(method, ctx)
         receiver = self.ev.value(func.value, ctx)
         if isinstance(receiver, LibRef):
             return None  # torch.softmax(...): a library function, not a method
