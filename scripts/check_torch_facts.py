@@ -159,6 +159,15 @@ def behaviour() -> None:
             check("between 0 and 1" in str(error), f"LL403: {getattr(fn, '__name__', 'BCELoss')} raises {error}")
         else:
             check(False, "LL403: BCE on logits raises")
+    raised = 0
+    for _ in range(200):
+        head = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1))
+        try:
+            nn.BCELoss()(head(torch.randn(32, 16)), torch.randint(0, 2, (32, 1)).float())
+        except RuntimeError:
+            raised += 1
+    print(f"     BCELoss on a fresh linear head, first batch of 32: raised {raised}/200")
+    check(raised > 150, "LL403: BCELoss on a fresh linear head usually raises at the first batch")
     bce_logits = nn.BCEWithLogitsLoss()
     right, wrong = bce_logits(zb, yb).item(), bce_logits(zb.sigmoid(), yb).item()
     print(f"     BCEWithLogitsLoss: logits {right:.4f}, sigmoid {wrong:.4f}")
