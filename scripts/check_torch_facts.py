@@ -167,7 +167,7 @@ def behaviour() -> None:
         except RuntimeError:
             raised += 1
     print(f"     BCELoss on a fresh linear head, first batch of 32: raised {raised}/200")
-    check(raised > 150, "LL403: BCELoss on a fresh linear head usually raises at the first batch")
+    check(raised > 180, "LL403: BCELoss on a fresh linear head usually raises at the first batch")
     bce_logits = nn.BCEWithLogitsLoss()
     right, wrong = bce_logits(zb, yb).item(), bce_logits(zb.sigmoid(), yb).item()
     print(f"     BCEWithLogitsLoss: logits {right:.4f}, sigmoid {wrong:.4f}")

@@ -170,7 +170,7 @@ def bce_loss_on_logits(facts: Facts) -> Iterator[Finding]:
     `BCELoss` takes probabilities. Logits outside `[0, 1]` make it raise
     `RuntimeError: all elements of input should be between 0 and 1` (torch
     2.13); a freshly initialised linear head outputs values of both signs, so
-    this usually happens at the first batch (196 of 200 random two-layer
+    this usually happens at the first batch (over 9 in 10 random two-layer
     models with batches of 32), after the data has loaded. Logits that happen
     to lie in `[0, 1]` give a wrong loss with no error.
 
