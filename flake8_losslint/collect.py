@@ -85,6 +85,10 @@ class Collector(cst.CSTVisitor):
         self._order = 0
         self._next_block = 0
         self._rhs_ctx: List[Ctx] = []
+        # Stores into an existing object: ``obj.attr = v`` (outside obj's own
+        # methods), ``obj[i] = v``, ``del obj[i]``.  A model changed after it
+        # was built (a replaced head) no longer outputs what its definition says.
+        self.stores: List[cst.BaseExpression] = []
 
     # -- bookkeeping ---------------------------------------------------------
     def _tick(self) -> int:
@@ -321,6 +325,8 @@ class Collector(cst.CSTVisitor):
                 self._bind_target(element.value, inner, rhs, unpack + (index,))
         elif isinstance(target, cst.Attribute):
             self._bind_attribute(target, value, rhs, unpack)
+        elif isinstance(target, cst.Subscript):
+            self.stores.append(target)
 
     def _bind_name(
         self, name: str, value: Optional[cst.CSTNode], rhs: Ctx, unpack: Tuple[int, ...] = ()
@@ -344,9 +350,16 @@ class Collector(cst.CSTVisitor):
             or not isinstance(target.value, cst.Name)
             or target.value.value != scope.self_name
         ):
+            self.stores.append(target)
             return
         binding = Binding(self._tick(), self._path, value, rhs, unpack)
         scope.cls.attributes.setdefault(target.attr.value, []).append(binding)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
+        for target in [el.value for el in targets] or [node.target]:
+            if isinstance(target, (cst.Attribute, cst.Subscript)):
+                self.stores.append(target)
 
     # -- uses ----------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:

@@ -10,7 +10,7 @@ to a loss.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -141,6 +141,9 @@ class Evaluator:
         # Softmax applied to something one unit wide, met while evaluating.
         self.single_unit_softmax: List[Head] = []
         self._adds: Optional[Dict[str, List[CallSite]]] = None
+        # Evaluators of calls for other libraries (torch_models.py), asked first;
+        # a hook returns None for calls it does not handle.
+        self.call_hooks: List[Callable[[cst.Call, Ctx], Optional[Value]]] = []
 
     # -- entry point ---------------------------------------------------------
     def value(self, node: cst.CSTNode, ctx: Ctx) -> Value:
@@ -329,6 +332,10 @@ class Evaluator:
 
     # -- calls ---------------------------------------------------------------
     def _call(self, node: cst.Call, ctx: Ctx) -> Value:
+        for hook in self.call_hooks:
+            found = hook(node, ctx)
+            if found is not None:
+                return found
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("predict", "predict_on_batch", "__call__"):
             receiver = self.value(func.value, ctx)

@@ -9,15 +9,19 @@ import libcst as cst
 from . import knowledge as kb
 from .collect import collect
 from .evaluate import Evaluator, Layer, LibRef, Model, Tensor, argument
-from .facts import Facts, LayerFact, LogitsOpUse, LossUse, Positions, Site
+from .facts import Facts, LayerFact, LogitsOpUse, LossUse, Positions, Site, TorchLossUse
+from .torch_models import TorchModels
 
 
 def extract(module: cst.Module, positions: Positions) -> Facts:
     collected = collect(module)
     evaluator = Evaluator(collected)
+    torch_models = TorchModels(evaluator)
+    evaluator.call_hooks.append(torch_models.call)
     loss_uses: List[LossUse] = []
     logits_ops: List[LogitsOpUse] = []
     layers: List[LayerFact] = []
+    torch_loss_uses: List[TorchLossUse] = []
 
     for site in collected.calls:
         call, ctx = site.node, site.ctx
@@ -28,6 +32,10 @@ def extract(module: cst.Module, positions: Positions) -> Facts:
                 loss_uses.append(use)
             continue
         callee = evaluator.value(func, ctx)
+        torch_use = torch_models.loss_use(callee, call, ctx)
+        if torch_use is not None:
+            torch_loss_uses.append(torch_use)
+            continue
         if isinstance(callee, LibRef):
             qualname = callee.qualname
             if qualname in kb.LOGITS_OPS:
@@ -63,6 +71,7 @@ def extract(module: cst.Module, positions: Positions) -> Facts:
         logits_ops=tuple(logits_ops),
         layers=tuple(layers),
         single_unit_softmax=tuple(evaluator.single_unit_softmax),
+        torch_loss_uses=tuple(torch_loss_uses),
         positions=positions,
     )
 

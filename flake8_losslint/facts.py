@@ -130,6 +130,28 @@ class LayerFact:
     site: Site
 
 
+# PyTorch loss kinds (torch_models.py).
+TORCH_CROSS_ENTROPY = "cross_entropy"  # nn.CrossEntropyLoss, F.cross_entropy: takes logits
+TORCH_NLL = "nll"  # nn.NLLLoss, F.nll_loss: takes log-probabilities
+TORCH_BCE = "bce"  # nn.BCELoss, F.binary_cross_entropy: takes probabilities
+TORCH_BCE_WITH_LOGITS = "bce_with_logits"  # nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits
+
+
+@dataclass(frozen=True)
+class TorchLossUse:
+    """A torch loss applied to a prediction: ``criterion(out, y)``, ``F.cross_entropy(out, y)``.
+
+    Torch losses take ``(input, target)``: the prediction is the first argument.
+    """
+
+    kind: str  # TORCH_CROSS_ENTROPY, ...
+    display: str  # "nn.CrossEntropyLoss", "F.cross_entropy"
+    prediction: Head
+    prediction_site: Site  # the input argument of the loss call
+    loss_site: Site  # where the criterion is built (or the functional call)
+    call_site: Site
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything one file tells the rules."""
@@ -140,6 +162,7 @@ class Facts:
     # Softmax applied over a tensor known to be one unit wide (Activation/Softmax
     # layers, tf.nn.softmax): the head of that application.
     single_unit_softmax: Tuple[Head, ...] = ()
+    torch_loss_uses: Tuple[TorchLossUse, ...] = ()
     positions: Optional[Positions] = field(default=None, compare=False, repr=False)
 
     def line(self, site: Site) -> int:
