@@ -49,32 +49,71 @@ def load() -> "ApiNames":
         versions=dict(raw["versions"]),
         names={module: frozenset(entry["names"]) for module, entry in raw["modules"].items()},
         importable={module for module, entry in raw["modules"].items() if entry["importable"]},
+        objects={module: dict(entry.get("objects", {})) for module, entry in raw["modules"].items()},
     )
 
 
 class ApiNames:
-    def __init__(self, versions: Dict[str, str], names: Dict[str, FrozenSet[str]], importable: set) -> None:
+    def __init__(
+        self,
+        versions: Dict[str, str],
+        names: Dict[str, FrozenSet[str]],
+        importable: set,
+        objects: Optional[Dict[str, Dict[str, str]]] = None,
+    ) -> None:
         self.versions = versions
         self.names = names
         self.importable = importable
+        self.objects = objects or {}
+
+    def _same_object_here(self, module: str, name: str) -> Optional[str]:
+        """A name of ``module`` for the object another module calls ``name``."""
+        here = self.objects.get(module, {})
+        for other in sorted(self.objects):
+            key = self.objects[other].get(name)
+            if other == module or key is None:
+                continue
+            # the alias spelled like ``name`` first: ``mse`` before ``MSE`` for a function
+            aliases = sorted(
+                (alias for alias, alias_key in here.items() if alias_key == key),
+                key=lambda alias: (alias.islower() != name.islower(), alias),
+            )
+            if aliases:
+                return aliases[0]
+        return None
 
     def exists(self, module: str, name: str) -> bool:
         return name in self.names.get(module, ())
 
     def library_version(self, module: str) -> str:
-        """``TensorFlow 2.21.0`` or ``Keras 3.15.1``: the release a module's names come from."""
-        if module.startswith("keras.") or module.startswith("tensorflow.keras.") or module == "tensorflow.losses":
+        """The release a module's names come from, for messages."""
+        if module.startswith("keras."):
             return f"Keras {self.versions['keras']}"
+        if module.startswith("tensorflow.keras.") or module == "tensorflow.losses":
+            return f"TensorFlow {self.versions['tensorflow']} (tf.keras is Keras {self.versions['keras']})"
         return f"TensorFlow {self.versions['tensorflow']}"
 
     def suggestion(self, module: str, name: str) -> Optional[str]:
-        """Where ``name`` (or its TF 2 spelling) does exist, as ``module.name``."""
+        """Where ``name`` (or its TF 2 spelling) does exist, as ``module.name``.
+
+        First the TF 2 name of a ``_v2`` op, then this module's own name for the
+        object another module calls ``name`` (``tf.keras.losses.mse``), then the same kind of module under
+        the other spelling (``keras.losses`` for ``tf.keras.losses``; ``keras.ops``
+        for Keras 3's ``keras.backend``), then any other module, tf.compat.v1 last.
+        """
         if name.endswith("_v2") and self.exists(module, name[: -len("_v2")]):
             return f"{module}.{name[: -len('_v2')]}"
-        # Prefer the TF 2 namespaces, then tf.compat.v1.
-        ordered = sorted(self.names, key=lambda m: (".compat." in m, m))
+        alias = self._same_object_here(module, name)
+        if alias is not None:
+            return f"{module}.{alias}"
+        kind = module.rsplit(".", 1)[-1]
+        if kind == "backend":
+            preferred = ["keras.ops"]
+        else:
+            preferred = sorted(m for m in self.names if m.rsplit(".", 1)[-1] == kind and ".compat." not in m)
+        ordered = preferred + sorted(self.names, key=lambda m: (".compat." in m, m))
         for other in ordered:
-            if other != module and name in self.names[other]:
+            if other != module and name in self.names.get(other, ()):
                 return f"{other}.{name}"
         return None
 

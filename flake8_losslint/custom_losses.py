@@ -310,16 +310,16 @@ class _Extractor:
                 if method is not None:
                     node = method.node
                     if isinstance(node, cst.FunctionDef) and _plain_decorators(node):
-                        self._method_signature(node)
+                        self._method_signature(node, scope.cls.node.name.value)
                     self._register(method, subclass=True)
 
-    def _method_signature(self, node: cst.FunctionDef) -> None:
+    def _method_signature(self, node: cst.FunctionDef, owner: str) -> None:
         params = node.params
         positional = list(params.posonly_params) + list(params.params)
         if not positional:
             return
         trimmed = params.with_changes(posonly_params=(), params=tuple(positional[1:]))
-        self._signature(f"{node.name.value}", trimmed, node.name, node.name)
+        self._signature(f"{owner}.{node.name.value}", trimmed, node.name, node.name)
 
     def _is_loss_class(self, info: ClassInfo, depth: int) -> bool:
         if depth > 8:
@@ -364,6 +364,15 @@ class _Extractor:
         if binding.value is None or binding.unpack or isinstance(binding.value, (cst.FunctionDef, cst.ClassDef)):
             return None
         return binding.value, binding.ctx
+
+    def _is_number(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> bool:
+        """A plain number: ``0.1``, ``N_CLASSES``, ``0.1 / N_CLASSES``, ``-1``."""
+        if depth > 8:
+            return False
+        if isinstance(expr, cst.BinaryOperation):
+            return self._is_number(expr.left, ctx, depth + 1) and self._is_number(expr.right, ctx, depth + 1)
+        value = self.evaluator.value(expr, ctx)
+        return isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
 
     def _qualname(self, call: cst.Call, ctx: Ctx) -> Optional[str]:
         callee = self.evaluator.value(call.func, ctx)
@@ -430,8 +439,7 @@ class _Extractor:
         if isinstance(expr, cst.BinaryOperation):
             sides = []
             for side in (expr.left, expr.right):
-                value = self.evaluator.value(side, ctx)
-                if isinstance(value, Const) and isinstance(value.value, (int, float)):
+                if self._is_number(side, ctx, 0):
                     continue
                 found = self._scalar_reducer(side, ctx, depth + 1)
                 if found is None:
@@ -449,12 +457,13 @@ class _Extractor:
             receiver = dotted_name(compile_site.node.func.value)  # type: ignore[union-attr]
             if receiver is None:
                 continue
-            for site in self.calls_by_scope.get(id(compile_site.ctx.scope), ()):
+            for site in self.collected.calls:
                 func = site.node.func
                 if not (
                     isinstance(func, cst.Attribute)
                     and func.attr.value == "fit"
                     and dotted_name(func.value) == receiver
+                    and _same_variable(receiver, site.ctx.scope, compile_site.ctx.scope)
                 ):
                     continue
                 for keyword in ("sample_weight", "class_weight"):
@@ -504,8 +513,7 @@ class _Extractor:
             return self._rank(found[0], found[1], loss, depth + 1) if found else unknown  # type: ignore[arg-type]
         if isinstance(expr, cst.BinaryOperation):
             for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
-                value = self.evaluator.value(other, ctx)
-                if isinstance(value, Const) and isinstance(value.value, (int, float)):
+                if self._is_number(other, ctx, 0):
                     return self._rank(this, ctx, loss, depth + 1)
             return unknown
         if not isinstance(expr, cst.Call):
@@ -616,6 +624,22 @@ class _Extractor:
         if isinstance(func, cst.Attribute) and func.attr.value in ("predict", "predict_on_batch", "__call__"):
             func = func.value
         return isinstance(self.evaluator.value(func, ctx), Model)
+
+
+def _same_variable(receiver: str, use: Scope, defined: Scope) -> bool:
+    """``receiver`` in scope ``use`` is the one in scope ``defined``: the same scope,
+    or a module-level name that no enclosing function rebinds."""
+    if use is defined:
+        return True
+    if defined.kind != "module":
+        return False
+    root = receiver.split(".")[0]
+    scope: Optional[Scope] = use
+    while scope is not None and scope is not defined:
+        if scope.kind == "function" and root in scope.bindings:
+            return False
+        scope = scope.parent
+    return scope is defined
 
 
 def _shifted(rank: Rank, by: int, site: Site) -> Rank:

@@ -38,6 +38,14 @@ def reach(dotted: str):
     return module
 
 
+def object_key(value) -> str:
+    qualname = getattr(value, "__qualname__", None)
+    home = getattr(value, "__module__", None)
+    if not (callable(value) and isinstance(qualname, str) and isinstance(home, str)):
+        return ""
+    return f"{home}.{qualname}"
+
+
 def importable(dotted: str) -> bool:
     try:
         importlib.import_module(dotted)
@@ -53,9 +61,14 @@ def main() -> None:
     modules = {}
     for dotted in api_names.COVERED_MODULES:
         module = reach(dotted)
+        names = sorted(name for name in dir(module) if not name.startswith("_"))
         modules[dotted] = {
             "importable": importable(dotted),
-            "names": sorted(name for name in dir(module) if not name.startswith("_")),
+            "names": names,
+            # What each function/class name is, so that a missing name can be
+            # answered with the spelling this module uses for the same object
+            # (tf.keras.losses has ``mse`` where keras.losses has ``mean_squared_error``).
+            "objects": {name: key for name in names if (key := object_key(getattr(module, name, None)))},
         }
     data = {
         "generated_by": "scripts/generate_api_names.py",

@@ -76,7 +76,8 @@ def nonexistent_loss_api(facts: Facts) -> Iterator[Finding]:
         where = api_names.display(module)
         better = known.suggestion(module, name)
         fix = f"use {api_names.display(better)}" if better else f"check the {where} API"
-        subject = reference.spelling if not reference.imported else f"{where}.{name}"
+        resolved = f"{where}.{name}"
+        subject = resolved if reference.imported or reference.spelling == resolved else f"{reference.spelling} ({resolved})"
         yield Finding(
             "LL301",
             reference.site,
@@ -201,8 +202,8 @@ def loss_rank_mismatch(facts: Facts) -> Iterator[Finding]:
     Ranks are compared only when both are known the same way: both fixed by a
     literal `reshape`, or both counted from the same parameter.
 
-    The finding is reported on the reshape/one-hot that breaks the match (the
-    line to change), or on the labels argument.
+    The finding is reported on the `one_hot` for one-hot labels, otherwise on
+    the loss call; the message names the lines that set each rank.
 
     ## Why is this bad?
     The loss raises a `ValueError` at the first batch, e.g. "`labels.shape.rank`
@@ -237,8 +238,8 @@ def loss_rank_mismatch(facts: Facts) -> Iterator[Finding]:
         problem = _rank_problem(call.rule, call.labels, call.predictions)
         if problem is None:
             continue
-        at = f"line {facts.line(call.site)}"
         if problem == "one_hot":
+            at = f"line {facts.line(call.site)}"
             assert call.labels.one_hot_site is not None
             yield Finding(
                 "LL303",
@@ -248,11 +249,10 @@ def loss_rank_mismatch(facts: Facts) -> Iterator[Finding]:
                 subject=call,
             )
             continue
-        site = call.labels.changed_site or call.predictions.changed_site or call.labels_site
         yield Finding(
             "LL303",
-            site,
-            f"{call.loss} ({at}) {problem}, but gets labels of {_describe(call.labels, facts)} and "
+            call.site,
+            f"{call.loss} {problem}, but gets labels of {_describe(call.labels, facts)} and "
             f"predictions of {_describe(call.predictions, facts)}: fix the reshape",
             subject=call,
         )
