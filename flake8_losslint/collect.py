@@ -344,6 +344,8 @@ def _probes_version(test: cst.BaseExpression) -> bool:
             word = node.value.lower()
             if "version" in word or word in ("hasattr", "getattr") or "tf1" in word or "tf2" in word:
                 return True
+            if "ver" in word.split("_"):  # tf_ver, TF_VER
+                return True
         elif isinstance(node, cst.Attribute):
             if "version" in node.attr.value.lower():
                 return True

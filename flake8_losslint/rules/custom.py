@@ -57,9 +57,11 @@ def nonexistent_loss_api(facts: Facts) -> Iterator[Finding]:
 
     ## Known problems
     The verdict is about the versions above. Code that pins TensorFlow 1, Keras 2
-    (`keras<3`, or `tf_keras` through `TF_USE_LEGACY_KERAS=1`) has other names and
-    will see findings for names that exist there: `keras.backend.mean` is real in
-    Keras 2. Uses inside a `try` that catches `AttributeError`/`ImportError`, or
+    (`keras<3`, TensorFlow 2.15 or older, whose `tf.keras` is Keras 2, or `tf_keras`
+    through `TF_USE_LEGACY_KERAS=1`) has other names and will see findings for
+    names that exist there: `keras.backend.mean` and
+    `tf.keras.losses.mean_squared_error` are real in Keras 2. Regenerate the data
+    file under the versions you use to check against them. Uses inside a `try` that catches `AttributeError`/`ImportError`, or
     under an `if` that tests a version or `hasattr`, are not reported: that is
     code probing for an API on purpose. Top-level `tf.*` names (`tf.log`) are not
     checked.
