@@ -333,12 +333,11 @@ class _Extractor:
         return False
 
     def _named_losses(self) -> None:
+        # Plain functions only: methods named like this are mostly metrics' update_state.
         for scope in list(self.collected.scope_of_node.values()):
-            if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
+            if scope.kind != "function" or scope.cls is not None or not isinstance(scope.node, cst.FunctionDef):
                 continue
             names = _positional_names(scope.node.params)
-            if scope.cls is not None:
-                names = names[1:]
             if names[:2] == ["y_true", "y_pred"]:
                 self._register(scope, subclass=False)
 

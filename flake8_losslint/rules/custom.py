@@ -360,7 +360,8 @@ def unclipped_log_of_predictions(facts: Facts) -> Iterator[Finding]:
     ## Known problems
     Only the loss's own `y_pred` parameter is followed, through plain
     assignments, casts and `1 - x`; any other arithmetic on the way counts as
-    a guard, so a division that can still produce 0 is not reported.
+    a guard, so a division that can still produce 0 is not reported. Lambda
+    losses and methods other than a `Loss` subclass's `call` are not analysed.
     """
     for log in facts.unguarded_logs:
         yield Finding(
