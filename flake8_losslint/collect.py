@@ -9,7 +9,7 @@ values, classes and their ``self.x = ...`` attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -91,6 +91,8 @@ class Collector(cst.CSTVisitor):
         # version or ``hasattr``): where code probes for an API on purpose.
         self.dotted_attributes: List[Tuple[cst.Attribute, Ctx, bool]] = []
         self.import_froms: List[Tuple[cst.ImportFrom, bool]] = []
+        # ``a.b.c = ...`` targets, as dotted text: a name a program puts on a module exists.
+        self.assigned_attributes: Set[str] = set()
         self._guards: List[bool] = []
 
     # -- bookkeeping ---------------------------------------------------------
@@ -286,6 +288,9 @@ class Collector(cst.CSTVisitor):
                 inner = value if not starred else None
                 self._bind_target(element.value, inner, rhs, unpack + (index,))
         elif isinstance(target, cst.Attribute):
+            dotted = dotted_name(target)
+            if dotted is not None:
+                self.assigned_attributes.add(dotted)
             self._bind_attribute(target, value, rhs, unpack)
 
     def _bind_name(

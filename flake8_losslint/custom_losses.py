@@ -229,6 +229,8 @@ class _Extractor:
                     # A name from ``from module import name`` is checked at the import.
                     if end >= len(base.split(".")) and not name.startswith("_"):
                         spelling = ".".join(parts[: len(parts) - (len(full) - end) + 1])
+                        if spelling in self.collected.assigned_attributes:
+                            break  # the program defines it: ``tf.keras.losses.my_loss = fn``
                         yield ApiReference(module, name, spelling, Site(node))
                     break
         for statement, guarded in self.collected.import_froms:
