@@ -465,6 +465,7 @@ class _Extractor:
                     and func.attr.value == "fit"
                     and dotted_name(func.value) == receiver
                     and _same_variable(receiver, site.ctx.scope, compile_site.ctx.scope)
+                    and (site.ctx.scope is not compile_site.ctx.scope or site.ctx.order > compile_site.ctx.order)
                 ):
                     continue
                 for keyword in ("sample_weight", "class_weight"):

@@ -230,6 +230,8 @@ def test_scalar_return_needs_weights_in_a_fit_of_that_model() -> None:
     assert codes(loss + compile_ + "model.fit(x, y, sample_weight=w)\n") == ["3:LL304"]
     assert codes(loss + compile_ + other + "other.fit(x, y, sample_weight=w)\n") == []
     assert codes(loss + compile_ + "model.fit(x, y, class_weight=None)\n") == []
+    assert codes(loss + "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+                 "model.fit(x, y, sample_weight=w)\nmodel.compile(loss=mean_abs)\n") == []
     assert codes(loss + compile_ + "def go(w):\n    model.fit(x, y, class_weight=w)\n") == ["3:LL304"]
     assert codes(loss + compile_ + "def go(model, w):\n    model.fit(x, y, class_weight=w)\n") == []
 
