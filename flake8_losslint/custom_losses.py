@@ -400,7 +400,9 @@ class _Extractor:
             if expr.value == loss.pred_param and self._is_param(expr.value, ctx, loss):
                 return "0"
             found = self._local_value(expr.value, ctx) if ctx.scope is loss.scope else None
-            return self._raw_prediction(found[0], found[1], loss, depth + 1) if found else None  # type: ignore[arg-type]
+            if found is None:
+                return None
+            return self._raw_prediction(found[0], found[1], loss, depth + 1)  # type: ignore[arg-type]
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract):
             left = self.evaluator.value(expr.left, ctx)
             if not (isinstance(left, Const) and left.value == 1 and not isinstance(left.value, bool)):
@@ -590,7 +592,8 @@ class _Extractor:
             )
 
     def _origin(self, expr: cst.BaseExpression, ctx: Ctx) -> ArgumentOrigin:
-        return ArgumentOrigin(code(expr, 40), _role(self._identifier(expr, ctx, 0)), self._from_model(expr, ctx, 0), Site(expr))
+        role = _role(self._identifier(expr, ctx, 0))
+        return ArgumentOrigin(code(expr, 40), role, self._from_model(expr, ctx, 0), Site(expr))
 
     def _identifier(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> Optional[str]:
         """The name that says what a value is: ``labels``, ``batch["target"]``, ``tf.cast(y, ...)`` -> ``y``."""
