@@ -15,7 +15,7 @@ from flake8_losslint.custom_losses import _role
 from flake8_losslint.engine import analyze
 from flake8_losslint.extract import extract
 from flake8_losslint.facts import LABELS, PREDICTIONS, Facts, Positions, Rank
-from flake8_losslint.rules import RULES, all_rules
+from flake8_losslint.rules import all_rules
 from flake8_losslint.rules.custom import _rank_problem
 
 from .conftest import ROOT
@@ -47,7 +47,7 @@ def test_data_file_covers_exactly_the_covered_modules() -> None:
 
 def test_ll301_page_names_the_versions_of_the_data() -> None:
     raw = json.loads(DATA.read_text(encoding="utf-8"))
-    doc = RULES["LL301"].doc if RULES else next(r for r in all_rules() if r.code == "LL301").doc
+    doc = next(r for r in all_rules() if r.code == "LL301").doc
     assert f"TensorFlow {raw['versions']['tensorflow']}" in doc
     assert f"Keras {raw['versions']['keras']}" in doc
 
