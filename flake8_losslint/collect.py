@@ -9,11 +9,11 @@ values, classes and their ``self.x = ...`` attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .names import ImportTable
+from .names import ImportTable, dotted_name
 
 Path = Tuple[int, ...]
 
@@ -89,6 +89,15 @@ class Collector(cst.CSTVisitor):
         # methods), ``obj[i] = v``, ``del obj[i]``.  A model changed after it
         # was built (a replaced head) no longer outputs what its definition says.
         self.stores: List[cst.BaseExpression] = []
+        # Dotted attribute chains (``tf.keras.losses.x``, sub-chains included)
+        # and ``from m import x`` statements, each with whether it sits under a
+        # guard (a try that catches AttributeError/ImportError, an if on a
+        # version or ``hasattr``): where code probes for an API on purpose.
+        self.dotted_attributes: List[Tuple[cst.Attribute, Ctx, bool]] = []
+        self.import_froms: List[Tuple[cst.ImportFrom, bool]] = []
+        # ``a.b.c = ...`` targets, as dotted text: a name a program puts on a module exists.
+        self.assigned_attributes: Set[str] = set()
+        self._guards: List[bool] = []
 
     # -- bookkeeping ---------------------------------------------------------
     def _tick(self) -> int:
@@ -281,6 +290,24 @@ class Collector(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self.imports.visit_import_from(node)
+        self.import_froms.append((node, any(self._guards)))
+
+    # -- API probes and attribute chains -----------------------------------
+    def visit_Try(self, node: cst.Try) -> None:
+        self._guards.append(any(_catches_missing_api(h.type) for h in node.handlers))
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._guards.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        self._guards.append(_probes_version(node.test))
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._guards.pop()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._scope is not None and dotted_name(node) is not None:
+            self.dotted_attributes.append((node, self.ctx(), any(self._guards)))
 
     # -- bindings ------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -324,6 +351,9 @@ class Collector(cst.CSTVisitor):
                 inner = value if not starred else None
                 self._bind_target(element.value, inner, rhs, unpack + (index,))
         elif isinstance(target, cst.Attribute):
+            dotted = dotted_name(target)
+            if dotted is not None:
+                self.assigned_attributes.add(dotted)
             self._bind_attribute(target, value, rhs, unpack)
         elif isinstance(target, cst.Subscript):
             self.stores.append(target)
@@ -381,6 +411,35 @@ def _target_names(target: cst.BaseExpression) -> List[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return []
+
+_MISSING_API_ERRORS = {"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _catches_missing_api(caught: Optional[cst.BaseExpression]) -> bool:
+    if caught is None:  # a bare ``except:``
+        return True
+    if isinstance(caught, cst.Tuple):
+        return any(_catches_missing_api(el.value) for el in caught.elements)
+    dotted = dotted_name(caught)
+    return dotted is not None and dotted.rsplit(".", 1)[-1] in _MISSING_API_ERRORS
+
+
+def _probes_version(test: cst.BaseExpression) -> bool:
+    """``if tf.__version__ ...``, ``if hasattr(tf.nn, ...)``, ``if TF2:``: code written for two versions."""
+    stack: List[cst.CSTNode] = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            word = node.value.lower()
+            if "version" in word or word in ("hasattr", "getattr") or "tf1" in word or "tf2" in word:
+                return True
+            if "ver" in word.split("_"):  # tf_ver, TF_VER
+                return True
+        elif isinstance(node, cst.Attribute):
+            if "version" in node.attr.value.lower():
+                return True
+        stack.extend(node.children)
+    return False
 
 
 def collect(module: cst.Module) -> Collector:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from . import knowledge as kb
 from .collect import collect
+from .custom_losses import extract_custom
 from .evaluate import Evaluator, Layer, LibRef, Model, Tensor, argument
 from .facts import Facts, LayerFact, LogitsOpUse, LossUse, Positions, Site, TorchLossUse
 from .torch_models import TorchModels
@@ -66,12 +67,19 @@ def extract(module: cst.Module, positions: Positions) -> Facts:
         elif isinstance(callee, Layer):
             evaluator.value(call, ctx)  # Activation('softmax')(x): notes softmax over one unit
 
+    custom = extract_custom(collected, evaluator)
     return Facts(
         loss_uses=tuple(loss_uses),
         logits_ops=tuple(logits_ops),
         layers=tuple(layers),
         single_unit_softmax=tuple(evaluator.single_unit_softmax),
         torch_loss_uses=tuple(torch_loss_uses),
+        api_references=custom.api_references,
+        loss_call_arguments=custom.loss_call_arguments,
+        inner_loss_calls=custom.inner_loss_calls,
+        scalar_loss_returns=custom.scalar_loss_returns,
+        unguarded_logs=custom.unguarded_logs,
+        loss_signatures=custom.loss_signatures,
         positions=positions,
     )
 

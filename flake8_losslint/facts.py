@@ -153,6 +153,122 @@ class TorchLossUse:
 
 
 @dataclass(frozen=True)
+class ApiReference:
+    """``module.name`` reached through imports, where ``module`` is one LL301 covers."""
+
+    module: str  # e.g. "tensorflow.keras.losses" (see api_names.COVERED_MODULES)
+    name: str
+    spelling: str  # as written: "tf.keras.losses.sparse_softmax_cross_entropy_with_logits"
+    site: Site
+    imported: bool = False  # ``from module import name``
+
+
+# Roles of a loss argument, judged by its name or by where its value comes from.
+LABELS = "labels"
+PREDICTIONS = "predictions"
+
+
+@dataclass(frozen=True)
+class ArgumentOrigin:
+    """What is passed in one argument slot of a loss call."""
+
+    spelling: str  # the argument's source text
+    role: Optional[str]  # LABELS / PREDICTIONS by its name; None when unclear
+    from_model: bool  # the value is a model's output (``model(x)``, ``model.predict``)
+    site: Site
+
+
+@dataclass(frozen=True)
+class LossCallArguments:
+    """A crossentropy called on two tensors: ``loss(y_true, y_pred)``, ``tf.nn.*_with_logits(labels, logits)``."""
+
+    loss: str  # for messages: "categorical_crossentropy", "tf.nn.softmax_cross_entropy_with_logits"
+    slots: Tuple[str, str]  # ("y_true", "y_pred") or ("labels", "logits")
+    first: ArgumentOrigin  # what fills slots[0]
+    second: ArgumentOrigin  # what fills slots[1]
+    site: Site
+
+
+@dataclass(frozen=True)
+class Rank:
+    """The rank of a tensor inside a custom loss, as far as it is known.
+
+    Either ``absolute`` (after ``reshape(x, [-1, 1])``: 2), or relative to a
+    parameter of the loss (``base`` + ``delta``: ``expand_dims(y_true, -1)`` is
+    y_true + 1), or unknown (both None).  ``one_hot_site`` is set when the value
+    is a ``one_hot`` encoding; ``changed_site`` is the op that last set the rank.
+    """
+
+    absolute: Optional[int] = None
+    base: Optional[str] = None
+    delta: int = 0
+    one_hot_site: Optional[Site] = None
+    changed_site: Optional[Site] = None
+
+    def difference(self, other: "Rank") -> Optional[int]:
+        """``self - other`` when both are known on the same footing, else None."""
+        if self.absolute is not None and other.absolute is not None:
+            return self.absolute - other.absolute
+        if self.base is not None and self.base == other.base:
+            return self.delta - other.delta
+        return None
+
+
+@dataclass(frozen=True)
+class InnerLossCall:
+    """A loss called inside a custom loss, with what is known of its inputs' ranks.
+
+    ``rule`` says what the callee needs (read off the installed library):
+    "sparse" (labels rank = predictions rank - 1, or equal with a last axis of 1),
+    "sparse_strict" (exactly rank - 1: tf.nn), "same_rank", or "sparse_lenient"
+    (only one-hot labels are sure to fail: Loss objects, the legacy backend).
+    """
+
+    loss: str
+    rule: str
+    labels: Rank
+    predictions: Rank
+    labels_site: Site
+    site: Site
+
+
+@dataclass(frozen=True)
+class ScalarLossReturn:
+    """A custom loss that returns one number for the whole batch."""
+
+    loss_name: str
+    reducer: str  # "tf.reduce_mean", "K.mean", ...
+    site: Site  # the reducing call
+    loss_subclass: bool  # the ``call`` of a keras.losses.Loss subclass
+    weights_site: Optional[Site] = None  # ``sample_weight=``/``class_weight=`` in a fit of a model compiled with it
+    weights_kind: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class UnguardedLog:
+    """``log`` of a custom loss's predictions with no clip or epsilon on the way."""
+
+    loss_name: str
+    log: str  # the log function as written
+    argument: str  # the argument's source text
+    prediction_name: str
+    danger: str  # the value of the predictions that makes the argument 0: "0" (log(p)) or "1" (log(1 - p))
+    site: Site
+
+
+@dataclass(frozen=True)
+class LossSignature:
+    """A function given to ``compile(loss=...)``, with what Keras needs to call it as ``fn(y_true, y_pred)``."""
+
+    name: str
+    required_positional: int
+    max_positional: Optional[int]  # None with ``*args``
+    required_keyword_only: Tuple[str, ...]
+    site: Site  # the ``loss=`` argument
+    definition_site: Site
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything one file tells the rules."""
 
@@ -163,6 +279,13 @@ class Facts:
     # layers, tf.nn.softmax): the head of that application.
     single_unit_softmax: Tuple[Head, ...] = ()
     torch_loss_uses: Tuple[TorchLossUse, ...] = ()
+    # Custom losses and loss APIs (LL3xx).
+    api_references: Tuple[ApiReference, ...] = ()
+    loss_call_arguments: Tuple[LossCallArguments, ...] = ()
+    inner_loss_calls: Tuple[InnerLossCall, ...] = ()
+    scalar_loss_returns: Tuple[ScalarLossReturn, ...] = ()
+    unguarded_logs: Tuple[UnguardedLog, ...] = ()
+    loss_signatures: Tuple[LossSignature, ...] = ()
     positions: Optional[Positions] = field(default=None, compare=False, repr=False)
 
     def line(self, site: Site) -> int:
