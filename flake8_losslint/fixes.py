@@ -261,15 +261,6 @@ def _no_space() -> cst.AssignEqual:
     )
 
 
-def _without_comment(comma: cst.Comma) -> cst.Comma:
-    after = comma.whitespace_after
-    if isinstance(after, cst.ParenthesizedWhitespace) and after.first_line.comment is not None:
-        return comma.with_changes(
-            whitespace_after=after.with_changes(first_line=cst.TrailingWhitespace())
-        )
-    return comma
-
-
 def _drop_item(items: Sequence, index: int) -> list:
     """``items`` without ``items[index]``; a removed last item leaves its comma to the new last."""
     kept = list(items)
@@ -324,13 +315,32 @@ def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> Opti
         if not args:
             return node.with_changes(args=[new])
         last = args[-1]
-        if isinstance(last.comma, cst.Comma):  # a trailing comma: one argument a line
-            if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
-                separator = _without_comment(args[-2].comma)
-            else:
-                separator = cst.Comma(whitespace_after=node.whitespace_before_args)
-            args[-1] = last.with_changes(comma=separator)
+        tail = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
+        if isinstance(tail, cst.ParenthesizedWhitespace):  # one argument a line, trailing comma
+            # The last argument keeps its comment; the new one goes on the next line,
+            # indented like the others, and takes over the line break before ")".
+            before = args[-2].comma.whitespace_after if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else node.whitespace_before_args
+            indent = before.last_line if isinstance(before, cst.ParenthesizedWhitespace) else tail.last_line
+            args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=tail.with_changes(last_line=indent)))
+            new = new.with_changes(
+                comma=cst.Comma(
+                    whitespace_after=cst.ParenthesizedWhitespace(indent=tail.indent, last_line=tail.last_line)
+                )
+            )
+        elif isinstance(last.comma, cst.Comma):  # f(a,) -> f(a, from_logits=True,)
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             new = new.with_changes(comma=last.comma)
+        elif len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) and isinstance(
+            args[-2].comma.whitespace_after, cst.ParenthesizedWhitespace
+        ):  # one argument a line, no trailing comma
+            between = args[-2].comma.whitespace_after
+            args[-1] = last.with_changes(
+                comma=cst.Comma(
+                    whitespace_after=cst.ParenthesizedWhitespace(indent=between.indent, last_line=between.last_line)
+                ),
+                whitespace_after_arg=cst.SimpleWhitespace(""),
+            )
+            new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
         else:
             args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         return node.with_changes(args=args + [new])
