@@ -32,8 +32,8 @@ from .fixes import (
     STYLE_MINIMAL,
     STYLE_PROBABILITIES,
     FixContext,
-    fix_for,
     fix_source,
+    try_fix,
 )
 from .noqa import NoqaFilter
 from .options import add_argparse_options
@@ -207,34 +207,33 @@ class Run:
             traceback.print_exc()
 
 
-def _fix_label(report: Report, ctx: FixContext) -> Optional[str]:
-    if report.finding is None:
-        return None
-    try:
-        fix = fix_for(report.finding, ctx)
-    except Exception:  # noqa: BLE001 - a fixer bug must not hide the finding
-        return None
-    if fix is None:
-        return None
-    return "safe" if fix.safe else "unsafe"
+def _fix_labels(source: str, keep: Keep, style: str, unsafe_only: bool) -> List[Tuple[Report, Optional[str]]]:
+    """The reports of ``source``, each with the fix `losslint fix` would really apply
+    ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
+    module = cst.parse_module(source)
+    reports = keep(source, analyze_module(module))
+    ctx = FixContext(module, style)
+    labelled = []
+    for report in reports:
+        try:
+            tried = try_fix(ctx, report, reports, keep, unsafe=True)
+        except Exception:  # noqa: BLE001 - a fixer bug must not hide the finding
+            tried = None
+        label = None if tried is None else ("safe" if tried[0].safe else "unsafe")
+        if unsafe_only and label == "safe":
+            label = None  # it was tried and did not hold
+        labelled.append((report, label))
+    return labelled
 
 
-def _findings(file: SourceFile, reports: List[Report], ctx: Optional[FixContext]) -> List[output.Finding]:
-    return [
-        output.Finding(
-            file.display, r.line, r.col + 1, r.code, r.message,
-            _fix_label(r, ctx) if ctx is not None else None,
-        )
-        for r in reports
-    ]
+def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) -> List[output.Finding]:
+    return [output.Finding(file.display, r.line, r.col + 1, r.code, r.message, label) for r, label in labelled]
 
 
 def _check_file(run: Run, file: SourceFile, keep: Keep) -> None:
     if not worth_parsing(file.source):
         return
-    module = cst.parse_module(file.source)
-    reports = keep(file.source, analyze_module(module))
-    run.findings.extend(_findings(file, reports, FixContext(module) if reports else None))
+    run.findings.extend(_findings(file, _fix_labels(file.source, keep, STYLE_MINIMAL, unsafe_only=False)))
 
 
 def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
@@ -264,12 +263,13 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
         sys.stdout.write(outcome.source)
     elif changed:
         file.write(outcome.source)
-    remaining = outcome.remaining
-    ctx = FixContext(cst.parse_module(outcome.source), args.style) if remaining else None
-    if ctx is not None:
-        # Label with the style asked for; the sites must come from the module in ctx.
-        remaining = keep(outcome.source, analyze_module(ctx.module))
-    run.findings.extend(_findings(file, remaining, ctx))
+    if not outcome.remaining:
+        return
+    # Whatever could be fixed was; what remains is fixable only with --unsafe-fixes, if at all.
+    labelled = _fix_labels(outcome.source, keep, args.style, unsafe_only=True)
+    if args.unsafe_fixes:
+        labelled = [(report, None) for report, _ in labelled]
+    run.findings.extend(_findings(file, labelled))
 
 
 def _process(args: argparse.Namespace) -> int:

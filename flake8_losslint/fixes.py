@@ -206,24 +206,40 @@ def fix_source(
         progressed = False
         for report in current:
             key = (report.line, report.col, report.code)
-            if key in rejected or report.finding is None:
+            if key in rejected:
                 continue
-            fix = fix_for(report.finding, ctx)
-            if fix is None or not (fix.safe or unsafe):
+            tried = try_fix(ctx, report, current, keep, unsafe)
+            if tried is None:
                 rejected.add(key)
                 continue
-            candidate = apply_fix(module, fix).code
-            after = _reports(candidate, keep)
-            if candidate != source and after is not None and _better(current, after):
-                source, reports = candidate, after
-                applied.append(fix)
-                rejected = set()
-                progressed = True
-                break
-            rejected.add(key)
+            fix, source, reports = tried
+            applied.append(fix)
+            rejected = set()
+            progressed = True
+            break
         if not progressed:
             break
     return FixOutcome(source, applied, reports or [])
+
+
+def try_fix(
+    ctx: FixContext, report: Report, current: Sequence[Report], keep: Keep, unsafe: bool
+) -> Optional[Tuple[Fix, str, List[Report]]]:
+    """The fix for ``report`` (one of ``current``, the kept reports of ``ctx.module``),
+    with the fixed source and its reports, if it is allowed and it works: the result
+    parses, has fewer findings, and no code gained one."""
+    if report.finding is None:
+        return None
+    fix = fix_for(report.finding, ctx)
+    if fix is None or not (fix.safe or unsafe):
+        return None
+    candidate = apply_fix(ctx.module, fix).code
+    if candidate == ctx.module.code:
+        return None
+    after = _reports(candidate, keep)
+    if after is None or not _better(current, after):
+        return None
+    return fix, candidate, after
 
 
 def _reports(source: str, keep: Keep) -> Optional[List[Report]]:
@@ -536,7 +552,9 @@ def _set_from_logits(use: LossUse, value: bool, ctx: FixContext) -> Optional[Edi
     literal = cst.Name("True" if value else "False")
     if loss.from_logits_site is not None:
         arg = loss.from_logits_site.node
-        return replace(arg.value, literal) if isinstance(arg, cst.Arg) and not arg.star else None
+        if not (isinstance(arg, cst.Arg) and isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False")):
+            return None  # from_logits=SOME_FLAG: the flag is the user's to change
+        return replace(arg.value, literal)
     node = loss.site.node
     if isinstance(node, cst.Call):  # SparseCategoricalCrossentropy() / loss function called directly
         return add_keyword(node, "from_logits", literal)

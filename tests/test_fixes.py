@@ -192,3 +192,43 @@ def test_softmax_call_with_an_axis_is_not_turned_into_a_sigmoid(tmp_path: Path) 
     fixed, output = _fix(tmp_path, source)
     assert fixed == source  # tf.nn.sigmoid has no axis
     assert "LL103" in output
+
+
+def test_a_flag_variable_is_left_to_the_user(tmp_path: Path) -> None:
+    source = (
+        "import keras\n"
+        "USE_LOGITS = True\n"
+        "model = keras.Sequential([keras.layers.Dense(4, activation='softmax')])\n"
+        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=USE_LOGITS))\n"
+    )
+    fixed, output = _fix(tmp_path, source)
+    assert fixed == source
+    assert "LL101" in output
+
+
+def test_a_fix_that_would_raise_another_finding_is_not_applied(tmp_path: Path) -> None:
+    # Dropping the sigmoid would feed the 3-way softmax of `net` to a binary loss (LL104).
+    source = (
+        "import keras\n"
+        "net = keras.Sequential([keras.layers.Dense(3), keras.layers.Activation('softmax')])\n"
+        "\n"
+        "\n"
+        "def step(y, x):\n"
+        "    return keras.losses.binary_crossentropy(y, keras.activations.sigmoid(net(x)), from_logits=True)\n"
+    )
+    fixed, output = _fix(tmp_path, source, *UNSAFE_LOGITS)
+    assert fixed == source
+    assert "LL101" in output and "--unsafe-fixes" not in output
+    fixed, _ = _fix(tmp_path, source)  # the safe fix holds
+    assert "from_logits=False" in fixed
+
+
+def test_positional_activation_and_activation_functions(tmp_path: Path) -> None:
+    source = (
+        "import keras\n"
+        "from keras.layers import Dense\n"
+        "a = keras.Sequential([Dense(1, 'softmax')])\n"
+        "b = keras.Sequential([Dense(1, activation=keras.activations.softmax)])\n"
+    )
+    fixed, _ = _fix(tmp_path, source)
+    assert fixed == source.replace("'softmax'", "'sigmoid'").replace("activations.softmax", "activations.sigmoid")
