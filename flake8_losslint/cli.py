@@ -211,12 +211,13 @@ def _fix_labels(source: str, keep: Keep, style: str, unsafe_only: bool) -> List[
     """The reports of ``source``, each with the fix `losslint fix` would really apply
     ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
     module = cst.parse_module(source)
-    reports = keep(source, analyze_module(module))
+    everything = analyze_module(module)
+    reports = keep(source, everything)
     ctx = FixContext(module, style)
     labelled = []
     for report in reports:
         try:
-            tried = try_fix(ctx, report, reports, keep, unsafe=True)
+            tried = try_fix(ctx, report, everything, reports, keep, unsafe=True)
         except Exception:  # noqa: BLE001 - a fixer bug must not hide the finding
             tried = None
         label = None if tried is None else ("safe" if tried[0].safe else "unsafe")

@@ -196,19 +196,21 @@ def fix_source(
     neither fixed nor remaining.
     """
     applied: List[Fix] = []
-    reports = _reports(source, keep)
+    checked = _reports(source, keep)
+    reports = checked[1] if checked is not None else []
     rejected: set = set()
-    while len(applied) < max_fixes and reports is not None:
+    while len(applied) < max_fixes and checked is not None:
         module = cst.parse_module(source)
         # The sites of findings must be nodes of the module we edit.
-        current = keep(source, analyze_module(module))
+        everything = analyze_module(module)
+        current = keep(source, everything)
         ctx = FixContext(module, style)
         progressed = False
         for report in current:
             key = (report.line, report.col, report.code)
             if key in rejected:
                 continue
-            tried = try_fix(ctx, report, current, keep, unsafe)
+            tried = try_fix(ctx, report, everything, current, keep, unsafe)
             if tried is None:
                 rejected.add(key)
                 continue
@@ -219,15 +221,21 @@ def fix_source(
             break
         if not progressed:
             break
-    return FixOutcome(source, applied, reports or [])
+    return FixOutcome(source, applied, reports)
 
 
 def try_fix(
-    ctx: FixContext, report: Report, current: Sequence[Report], keep: Keep, unsafe: bool
+    ctx: FixContext,
+    report: Report,
+    everything: Sequence[Report],
+    current: Sequence[Report],
+    keep: Keep,
+    unsafe: bool,
 ) -> Optional[Tuple[Fix, str, List[Report]]]:
-    """The fix for ``report`` (one of ``current``, the kept reports of ``ctx.module``),
-    with the fixed source and its reports, if it is allowed and it works: the result
-    parses, has fewer findings, and no code gained one."""
+    """The fix for ``report`` (one of ``current``, the kept reports among ``everything``
+    that ``ctx.module`` has), with the fixed source and its kept reports, if it is allowed
+    and it works: the result parses, has fewer kept findings, and no code gained a
+    finding, whether selected or silenced or not."""
     if report.finding is None:
         return None
     fix = fix_for(report.finding, ctx)
@@ -236,25 +244,28 @@ def try_fix(
     candidate = apply_fix(ctx.module, fix).code
     if candidate == ctx.module.code:
         return None
-    after = _reports(candidate, keep)
-    if after is None or not _better(current, after):
+    checked = _reports(candidate, keep)
+    if checked is None:
+        return None
+    after_everything, after = checked
+    if len(after) >= len(current) or not _no_code_gains(everything, after_everything):
         return None
     return fix, candidate, after
 
 
-def _reports(source: str, keep: Keep) -> Optional[List[Report]]:
+def _reports(source: str, keep: Keep) -> Optional[Tuple[List[Report], List[Report]]]:
+    """All the reports of ``source`` and the kept ones; None if it does not parse."""
     if not worth_parsing(source):
-        return []
+        return [], []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         return None
-    return keep(source, analyze_module(module))
+    everything = analyze_module(module)
+    return everything, keep(source, everything)
 
 
-def _better(before: Sequence[Report], after: Sequence[Report]) -> bool:
-    if len(after) >= len(before):
-        return False
+def _no_code_gains(before: Sequence[Report], after: Sequence[Report]) -> bool:
     counts: Dict[str, int] = {}
     for report in before:
         counts[report.code] = counts.get(report.code, 0) + 1
@@ -581,7 +592,7 @@ def _set_from_logits(use: LossUse, value: bool, ctx: FixContext) -> Optional[Edi
     "`losslint fix` sets `from_logits=False` on the loss (safe: the model is not touched). "
     "With `--logits-style` it removes the softmax/sigmoid instead and keeps `from_logits=True`; "
     "that changes what the model outputs (`predict` returns logits), so it is unsafe and needs "
-    "`--unsafe-fixes`.",
+    "`--unsafe-fixes`. A `from_logits=` set from a variable is left for you to change.",
 )
 def _from_logits_on_probabilities(finding: Finding, ctx: FixContext) -> Optional[Fix]:
     use = finding.subject
@@ -600,7 +611,8 @@ def _from_logits_on_probabilities(finding: Finding, ctx: FixContext) -> Optional
     "`losslint fix` sets `from_logits=True` on the loss (safe). A string loss or a loss function "
     "passed to `compile` becomes the matching class, spelled through the Keras the file already "
     "imports (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`); with no usable "
-    "import there is no fix. With `--probabilities-style` it ends the model with a softmax "
+    "import there is no fix, nor for a `from_logits=` set from a variable. "
+    "With `--probabilities-style` it ends the model with a softmax "
     "(sigmoid for a binary loss) instead, which changes the model's output: unsafe, needs "
     "`--unsafe-fixes`.",
 )

@@ -219,6 +219,8 @@ def test_a_fix_that_would_raise_another_finding_is_not_applied(tmp_path: Path) -
     fixed, output = _fix(tmp_path, source, *UNSAFE_LOGITS)
     assert fixed == source
     assert "LL101" in output and "--unsafe-fixes" not in output
+    fixed, _ = _fix(tmp_path, source, *UNSAFE_LOGITS, "--select", "LL101")  # LL104 counts unselected too
+    assert fixed == source
     fixed, _ = _fix(tmp_path, source)  # the safe fix holds
     assert "from_logits=False" in fixed
 
