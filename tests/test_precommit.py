@@ -63,13 +63,34 @@ def _without_expectations(text: str) -> str:
     return re.sub(r"  # expect: [A-Z0-9: ]+$", "", text, flags=re.MULTILINE)
 
 
-def test_pre_commit_hooks(tmp_path: Path) -> None:
-    hooks = _hook_repo(tmp_path)
+@pytest.fixture(scope="module")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _hook_repo(tmp_path_factory.mktemp("hook-repo"))
+
+
+class Project:
+    """A git repository with a pre-commit configuration and one Python file."""
+
+    def __init__(self, tmp_path: Path, config: str) -> None:
+        self.root = tmp_path / "project"
+        self.root.mkdir()
+        _git(self.root, "init", "-q")
+        (self.root / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+        self.model = self.root / "train.py"
+        self.env = _environment(tmp_path)
+
+    def pre_commit(self, *args: str) -> subprocess.CompletedProcess:
+        _git(self.root, "add", "-A")
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files", *args],
+            cwd=self.root, capture_output=True, text=True, env=self.env, timeout=900,
+        )
+
+
+def test_losslint_hooks(tmp_path: Path, hooks: Path) -> None:
     rev = _git(hooks, "rev-parse", "HEAD")
-    project = tmp_path / "project"
-    project.mkdir()
-    _git(project, "init", "-q")
-    (project / ".pre-commit-config.yaml").write_text(
+    project = Project(
+        tmp_path,
         "repos:\n"
         f"  - repo: {hooks}\n"
         f"    rev: {rev}\n"
@@ -77,19 +98,10 @@ def test_pre_commit_hooks(tmp_path: Path) -> None:
         "      - id: losslint\n"
         "      - id: losslint-fix\n"
         "        stages: [manual]\n",
-        encoding="utf-8",
     )
-    model = project / "train.py"
+    model, pre_commit = project.model, project.pre_commit
     bad = _without_expectations(BAD.read_text(encoding="utf-8"))
     good = GOOD.read_text(encoding="utf-8")
-    env = _environment(tmp_path)
-
-    def pre_commit(*args: str) -> subprocess.CompletedProcess:
-        _git(project, "add", "-A")
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "run", "--all-files", *args],
-            cwd=project, capture_output=True, text=True, env=env, timeout=900,
-        )
 
     model.write_text(bad, encoding="utf-8")
     failed = pre_commit("losslint")
@@ -107,3 +119,28 @@ def test_pre_commit_hooks(tmp_path: Path) -> None:
     assert model.read_text(encoding="utf-8") == good
     assert pre_commit("--hook-stage", "manual", "losslint-fix").returncode == 0
     assert pre_commit("losslint").returncode == 0
+
+
+def test_flake8_hook_with_the_plugin_as_an_additional_dependency(tmp_path: Path, hooks: Path) -> None:
+    # The documented config names PyCQA/flake8's hook repository, out of reach of the tests; a
+    # local hook running flake8 in a pre-commit environment with the plugin added through
+    # additional_dependencies is the same mechanism.
+    project = Project(
+        tmp_path,
+        "repos:\n"
+        "  - repo: local\n"
+        "    hooks:\n"
+        "      - id: flake8\n"
+        "        name: flake8\n"
+        "        entry: flake8 --select LL\n"
+        "        language: python\n"
+        "        types: [python]\n"
+        f"        additional_dependencies: [flake8, '{hooks}']\n",
+    )
+    project.model.write_text(_without_expectations(BAD.read_text(encoding="utf-8")), encoding="utf-8")
+    failed = project.pre_commit()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "train.py:12:42: LL101 " in failed.stdout
+    project.model.write_text(GOOD.read_text(encoding="utf-8"), encoding="utf-8")
+    passed = project.pre_commit()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
