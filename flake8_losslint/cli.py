@@ -239,38 +239,42 @@ def _check_file(run: Run, file: SourceFile, keep: Keep) -> None:
 
 def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
     args = run.args
-    if not worth_parsing(file.source):
-        if file.path == "-" and not args.diff:
-            sys.stdout.write(file.source)
-        return
-    cst.parse_module(file.source)  # a file we cannot parse is an error, not "nothing to fix"
-    outcome = fix_source(file.source, keep, unsafe=args.unsafe_fixes, style=args.style)
-    changed = outcome.source != file.source
-    run.fixed += len(outcome.applied)
-    run.fixed_files += bool(outcome.applied)
-    run.changed_files += changed
+    fixed, labelled, applied = file.source, [], 0
+    if worth_parsing(file.source):
+        cst.parse_module(file.source)  # a file we cannot parse is an error, not "nothing to fix"
+        outcome = fix_source(file.source, keep, unsafe=args.unsafe_fixes, style=args.style)
+        fixed, applied = outcome.source, len(outcome.applied)
+        if outcome.remaining:
+            # What could be fixed was; what remains is fixable with --unsafe-fixes, if at all.
+            labelled = _fix_labels(fixed, keep, args.style, unsafe_only=True)
+            if args.unsafe_fixes:
+                labelled = [(report, None) for report, _ in labelled]
+    # Everything is computed: now write (an error above leaves the file, or stdin, as it was).
+    changed = fixed != file.source
     if args.diff:
         if changed:
-            name = file.display
             sys.stdout.writelines(
                 difflib.unified_diff(
                     file.source.splitlines(keepends=True),
-                    outcome.source.splitlines(keepends=True),
-                    fromfile=f"a/{name}",
-                    tofile=f"b/{name}",
+                    fixed.splitlines(keepends=True),
+                    fromfile=f"a/{file.display}",
+                    tofile=f"b/{file.display}",
                 )
             )
     elif file.path == "-":
-        sys.stdout.write(outcome.source)
+        sys.stdout.write(fixed)
     elif changed:
-        file.write(outcome.source)
-    if not outcome.remaining:
-        return
-    # Whatever could be fixed was; what remains is fixable only with --unsafe-fixes, if at all.
-    labelled = _fix_labels(outcome.source, keep, args.style, unsafe_only=True)
-    if args.unsafe_fixes:
-        labelled = [(report, None) for report, _ in labelled]
+        file.write(fixed)
+    run.fixed += applied
+    run.fixed_files += bool(applied)
+    run.changed_files += changed
     run.findings.extend(_findings(file, labelled))
+
+
+def _pass_through(args: argparse.Namespace, file: SourceFile) -> None:
+    """An editor replaces its buffer with what `losslint fix -` prints: on failure, the buffer."""
+    if args.command == "fix" and file.path == "-" and not args.diff:
+        sys.stdout.write(file.source)
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -294,8 +298,10 @@ def _process(args: argparse.Namespace) -> int:
         except cst.ParserSyntaxError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
             run.error(file.display, f"cannot parse: {first}")
+            _pass_through(args, file)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             run.error(file.display, f"internal error ({type(exc).__name__}: {exc}); rerun with --losslint-debug")
+            _pass_through(args, file)
 
     report_stream = sys.stdout
     if args.command == "fix" and (args.diff or "-" in args.paths):

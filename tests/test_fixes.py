@@ -234,3 +234,11 @@ def test_positional_activation_and_activation_functions(tmp_path: Path) -> None:
     )
     fixed, _ = _fix(tmp_path, source)
     assert fixed == source.replace("'softmax'", "'sigmoid'").replace("activations.softmax", "activations.sigmoid")
+
+
+def test_fix_from_stdin_gives_the_buffer_back_when_it_cannot_parse() -> None:
+    source = "import keras\ndef broken(:\n"
+    result = losslint("fix", "-", stdin=source)
+    assert result.returncode == 2
+    assert result.stdout == source
+    assert "cannot parse" in result.stderr
