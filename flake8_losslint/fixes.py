@@ -32,7 +32,7 @@ allow; ``replace``, ``remove_argument``, ``add_keyword`` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -644,7 +644,3 @@ def _softmax_on_single_unit(finding: Finding, ctx: FixContext) -> Optional[Fix]:
         return None
     edit = rename_activation(site.node, SOFTMAX, SIGMOID, ctx)
     return Fix("LL103", "use a sigmoid", True, (edit,)) if edit else None
-
-
-def fixable_codes() -> Iterable[str]:
-    return sorted(FIXERS)
