@@ -5,7 +5,8 @@ the "noqa line" of a finding: the physical line, or all the lines of a token tha
 spans several (a triple-quoted string).  A bare ``# noqa`` silences every code;
 ``# noqa: LL101,LL2`` silences the codes equal to or starting with a listed one.
 A ``# flake8: noqa`` line on its own silences the whole file.  We call those very
-functions instead of copying them.
+functions instead of copying them (``FileProcessor`` and ``Violation`` have had
+these methods since flake8 6.0, our lowest supported version).
 """
 
 from __future__ import annotations

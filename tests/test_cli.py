@@ -132,3 +132,14 @@ def test_shared_options_are_accepted_by_both_flake8_and_the_cli() -> None:
         assert losslint("check", option.flag, str(GOOD)).returncode == 0
         flake8 = run_flake8(option.flag, str(GOOD))
         assert flake8.returncode == 0, flake8.stderr
+
+
+def test_shared_options_are_declared_once_and_offered_by_both() -> None:
+    from flake8_losslint.options import SHARED_OPTIONS
+
+    flake8_help = run_flake8("--help").stdout
+    for command in ("check", "fix"):
+        ours = losslint(command, "--help").stdout
+        for option in SHARED_OPTIONS:
+            assert option.flag in ours
+            assert option.flag in flake8_help
