@@ -34,7 +34,12 @@ def analyze(source: str) -> List[Report]:
     """
     if not worth_parsing(source):
         return []
-    module = cst.parse_module(source)
+    return analyze_module(cst.parse_module(source))
+
+
+def analyze_module(module: cst.Module) -> List[Report]:
+    """Findings for a parsed module; the findings' sites are nodes of ``module``
+    (the autofixes edit that very tree)."""
     positions = Positions(module)
     facts = extract(module, positions)
     reports = {}

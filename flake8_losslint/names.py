@@ -122,6 +122,10 @@ class ImportTable:
         else:
             self._table[local] = self._AMBIGUOUS
 
+    def bindings(self) -> Dict[str, str]:
+        """Every unambiguous local name and what it is bound to."""
+        return {local: found for local, found in self._table.items() if isinstance(found, str)}
+
     def lookup(self, local: str) -> Optional[str]:
         found = self._table.get(local)
         return found if isinstance(found, str) else None

@@ -9,6 +9,7 @@ from typing import Any, Iterator, List, Sequence, Tuple
 
 from . import __version__
 from .engine import analyze
+from .options import add_flake8_options
 
 
 class LossLintChecker:
@@ -25,14 +26,7 @@ class LossLintChecker:
 
     @staticmethod
     def add_options(manager: Any) -> None:
-        manager.add_option(
-            "--losslint-debug",
-            action="store_true",
-            default=False,
-            parse_from_config=True,
-            help="print the traceback when flake8-losslint fails on a file "
-            "(by default such a file silently gets no LL findings)",
-        )
+        add_flake8_options(manager)  # declared once in options.py, shared with the CLI
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flake8_losslint.docs import pages, readme_with_table
+from flake8_losslint.docs import GUIDES, generated_pages, index_page, pages, readme_with_table
 from flake8_losslint.rules import all_rules
 
 from .conftest import ROOT
@@ -15,6 +15,20 @@ def test_every_rule_page_is_current() -> None:
         assert path.read_text(encoding="utf-8") == content, (
             f"{relative} is stale: run python scripts/document_rules.py"
         )
+
+
+def test_docs_index_is_current_and_links_every_page() -> None:
+    path = ROOT / "docs" / "index.md"
+    assert path.exists() and path.read_text(encoding="utf-8") == index_page(), (
+        "docs/index.md is stale: run python scripts/document_rules.py"
+    )
+    assert "docs/index.md" in generated_pages()
+    text = index_page()
+    for rule in all_rules():
+        assert f"(rules/{rule.code}.md)" in text
+    for page, _ in GUIDES:
+        assert f"]({page})" in text
+        assert (ROOT / "docs" / page).exists(), f"docs/{page} is linked from the index but missing"
 
 
 def test_readme_rule_table_is_current() -> None:

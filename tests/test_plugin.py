@@ -67,7 +67,7 @@ def test_a_failure_inside_the_plugin_never_aborts_flake8() -> None:
 
 
 def test_python2_file_is_skipped_quietly() -> None:
-    result = run_flake8(str(FIXTURES / "silent" / "python2_file.py"))
+    result = run_flake8(str(ROOT / "tests" / "data" / "python2_file.py"))
     assert result.returncode == 0 and result.stdout == "" and "Traceback" not in result.stderr
 
 

@@ -1,0 +1,147 @@
+"""How the ``losslint`` command prints findings: text (as flake8 does), JSON, SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Dict, List, Optional
+from urllib.parse import quote
+
+from . import __version__
+from .docs import DOCS_URL
+from .rules import Rule, all_rules
+
+FORMATS = ("text", "json", "sarif")
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/flake8-losslint/flake8-losslint"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding as the user sees it."""
+
+    path: str  # as given on the command line (or the --stdin-filename)
+    line: int  # 1-based
+    column: int  # 1-based, in characters (what flake8 prints)
+    code: str
+    message: str
+    fix: Optional[str] = None  # "safe", "unsafe" or None: what `losslint fix` could do
+
+
+def text(findings: List[Finding]) -> str:
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+
+
+def as_json(findings: List[Finding]) -> str:
+    rules = {rule.code: rule for rule in all_rules()}
+    rows = [
+        {
+            "filename": f.path,
+            "line": f.line,
+            "column": f.column,
+            "code": f.code,
+            "name": rules[f.code].name if f.code in rules else None,
+            "message": f.message,
+            "url": DOCS_URL.format(code=f.code),
+            "fix": f.fix,
+        }
+        for f in findings
+    ]
+    return json.dumps(rows, indent=2) + "\n"
+
+
+def _what_it_does(rule: Rule) -> str:
+    """The first section of the rule's page, as one paragraph."""
+    doc = rule.doc
+    start = doc.find("## What it does")
+    if start < 0:
+        return rule.summary
+    body = doc[start + len("## What it does"):]
+    end = body.find("\n## ")
+    body = body if end < 0 else body[:end]
+    return " ".join(body.split()) or rule.summary
+
+
+def _uri(path: str) -> Dict[str, str]:
+    """A SARIF artifactLocation: relative paths against %SRCROOT% (the checkout, for
+    GitHub code scanning), absolute ones as file URIs."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            return {"uri": PurePath(path).as_uri()}
+        if relative.startswith(".."):
+            return {"uri": PurePath(path).as_uri()}
+        pure = PurePath(relative)
+    return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
+
+
+def sarif(findings: List[Finding]) -> str:
+    rules = all_rules()
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    driver_rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": _what_it_does(rule)},
+            "help": {"text": rule.summary, "markdown": rule.doc},
+            "helpUri": DOCS_URL.format(code=rule.code),
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"tags": ["correctness", "machine-learning"]},
+        }
+        for rule in rules
+    ]
+    results = []
+    for f in findings:
+        result = {
+            "ruleId": f.code,
+            "level": "error",
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": _uri(f.path),
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }
+            ],
+        }
+        if f.code in index:
+            result["ruleIndex"] = index[f.code]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "losslint",
+                        "fullName": "flake8-losslint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": driver_rules,
+                    }
+                },
+                # Our columns count characters (code points), not UTF-16 units.
+                "columnKind": "unicodeCodePoints",
+                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the directory losslint ran in"}}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def render(fmt: str, findings: List[Finding]) -> str:
+    if fmt == "json":
+        return as_json(findings)
+    if fmt == "sarif":
+        return sarif(findings)
+    return text(findings)
