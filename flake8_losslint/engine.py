@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import libcst as cst
 
@@ -26,8 +26,11 @@ class Report:
         return f"{self.code} {self.message}"
 
 
-def analyze(source: str) -> List[Report]:
+def analyze(source: str, runtime: Optional[Any] = None) -> List[Report]:
     """Findings for one file, sorted and without duplicates.
+
+    ``runtime`` (a ``flake8_losslint.runtime.Settings``) turns on runtime
+    confirmation; the runtime package is imported only then.
 
     Raises whatever parsing or analysis raises; callers decide what a failure
     means (the flake8 plugin swallows it).
@@ -42,4 +45,8 @@ def analyze(source: str) -> List[Report]:
         line, col = positions(finding.site)
         report = Report(line, col, finding.code, finding.message, finding)
         reports.setdefault(report, report)  # the first finding of a duplicate wins
+    if runtime is not None and reports:
+        from .runtime import confirm
+
+        return confirm(sorted(reports), runtime)
     return sorted(reports)

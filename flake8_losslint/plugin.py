@@ -16,6 +16,7 @@ class LossLintChecker:
     version = __version__
 
     debug = False
+    runtime: Any = None  # flake8_losslint.runtime.Settings when --losslint-runtime is on
 
     def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
         # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
@@ -34,14 +35,37 @@ class LossLintChecker:
             "(by default such a file silently gets no LL findings)",
         )
 
+        # Runtime mode (flake8_losslint/runtime/): confirm findings in TensorFlow.
+        manager.add_option(
+            "--losslint-runtime",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="confirm each finding by running the real loss in the installed TensorFlow on "
+            "synthetic tensors (needs flake8-losslint[runtime]); refuted findings are dropped",
+        )
+        manager.add_option(
+            "--losslint-runtime-verbose",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="with --losslint-runtime: also show refuted findings, and findings that were not checked",
+        )
+
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.debug = bool(getattr(options, "losslint_debug", False))
+        cls.runtime = None
+        if getattr(options, "losslint_runtime", False):
+            from .runtime import Settings, precheck
+
+            if precheck():
+                cls.runtime = Settings(verbose=bool(getattr(options, "losslint_runtime_verbose", False)))
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
         try:
-            reports = analyze(source)
+            reports = analyze(source, self.runtime)
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)

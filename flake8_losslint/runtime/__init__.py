@@ -1,0 +1,138 @@
+"""Runtime mode: confirm or refute each finding by running the real loss in TensorFlow.
+
+Imported only when ``--losslint-runtime`` is on; the static path never loads it.
+``confirm(reports, settings)`` turns each finding into a probe (``probes.py``),
+answers it from the on-disk cache (``cache.py``) or from a worker process that
+imports TensorFlow once (``client.py`` / ``worker.py``), and rewrites the reports:
+
+- confirmed: the message gains ``[confirmed by TensorFlow X.Y.Z: evidence]``;
+- refuted: the report is dropped (kept, tagged ``[refuted by ...]``, when verbose);
+- no probe, a probe that failed, or no TensorFlow: the report is unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, Dict, List, Optional
+
+from . import cache, client, probes
+
+__all__ = ["Settings", "confirm", "precheck"]
+
+# Set once the "runtime checks skipped" line was printed; forked flake8 jobs inherit it.
+ENV_NOTICE = "FLAKE8_LOSSLINT_RUNTIME_NOTICE_SHOWN"
+
+_TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel", "tf-nightly", "tf-nightly-cpu")
+
+
+@dataclass(frozen=True)
+class Settings:
+    verbose: bool = False
+
+
+def notice(reason: str) -> None:
+    """The one line that says runtime checks did not run, once per flake8 run (per job at worst)."""
+    if os.environ.get(ENV_NOTICE):
+        return
+    os.environ[ENV_NOTICE] = "1"
+    print(
+        f"flake8-losslint: runtime checks skipped: {reason}; static findings are reported unchanged "
+        f"(install TensorFlow with: pip install 'flake8-losslint[runtime]')",
+        file=sys.stderr,
+    )
+
+
+def _version(*names: str) -> Optional[str]:
+    for name in names:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+_versions: Optional[Dict[str, Any]] = None
+
+
+def versions() -> Dict[str, Any]:
+    """Installed TensorFlow/Keras versions (None: not installed) and the worker's code hash.
+
+    Read from package metadata: TensorFlow is not imported.
+    """
+    global _versions
+    if _versions is None:
+        code = hashlib.sha256(client.WORKER.read_bytes()).hexdigest()[:16]
+        _versions = {"tensorflow": _version(*_TF_DISTRIBUTIONS), "keras": _version("keras"), "worker": code}
+    return _versions
+
+
+def _missing() -> bool:
+    """TensorFlow is surely absent: not installed here, and no other interpreter runs the worker."""
+    return versions()["tensorflow"] is None and not os.environ.get(client.ENV_PYTHON)
+
+
+def precheck() -> bool:
+    """Cheap test in flake8's main process: is TensorFlow installed at all?  Says so once if not."""
+    if _missing():
+        notice("TensorFlow is not installed")
+        return False
+    return True
+
+
+def confirm(reports: List[Any], settings: Settings) -> List[Any]:
+    """The reports after runtime confirmation (see the module docstring)."""
+    found = [(report, probes.build(report.finding)) for report in reports]
+    if not any(probe for _, probe in found):
+        return reports if not settings.verbose else [_tag(r, "[no runtime probe]") for r in reports]
+    if _missing():
+        notice("TensorFlow is not installed")
+        return reports
+    installed = versions()
+    keys = [cache.key(installed, probe) if probe else None for _, probe in found]
+    results: Dict[str, Dict[str, Any]] = {}
+    missing: Dict[str, Dict[str, Any]] = {}
+    for digest, (_, probe) in zip(keys, found):
+        if digest is None or digest in results or digest in missing:
+            continue
+        hit = cache.load(digest)
+        if hit is not None:
+            results[digest] = hit
+        else:
+            missing[digest] = probe  # type: ignore[assignment]
+    if missing:
+        try:
+            answers = client.run(list(missing.values()))
+        except client.Unavailable as exc:
+            notice(str(exc))
+            answers = []
+        for digest, answer in zip(missing, answers):
+            worker_versions = client._worker.versions if client._worker is not None else {}
+            answer = dict(answer, tensorflow=worker_versions.get("tensorflow") or installed["tensorflow"])
+            results[digest] = answer
+            if answer.get("verdict") in ("confirmed", "refuted", "failed"):
+                cache.store(digest, answer)
+    out = []
+    for digest, (report, probe) in zip(keys, found):
+        result = results.get(digest) if digest else None
+        if result is None:
+            out.append(_tag(report, "[no runtime probe]" if probe is None else "[not checked at runtime]")
+                       if settings.verbose else report)
+            continue
+        verdict, evidence, version = result.get("verdict"), result.get("evidence", ""), result.get("tensorflow", "?")
+        if verdict == "confirmed":
+            out.append(_tag(report, f"[confirmed by TensorFlow {version}: {evidence}]"))
+        elif verdict == "refuted":
+            if settings.verbose:
+                out.append(_tag(report, f"[refuted by TensorFlow {version}: {evidence}]"))
+        else:
+            out.append(_tag(report, f"[runtime probe failed: {evidence}]") if settings.verbose else report)
+    return sorted(out)
+
+
+def _tag(report: Any, text: str) -> Any:
+    return dataclasses.replace(report, message=f"{report.message} {text}")
