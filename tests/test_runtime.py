@@ -256,6 +256,22 @@ def test_tensorflow_missing_leaves_static_results(tmp_path, env_extra, reason) -
     assert "static findings are reported unchanged" in lines[0]
 
 
+def test_worker_timeout_leaves_static_results(tmp_path) -> None:
+    files = [str(FIXTURES / "LL105")]
+    static = run_flake8(*files)
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(tmp_path), FLAKE8_LOSSLINT_RUNTIME_TIMEOUT="0.01")
+    result = _flake8("--losslint-runtime", *files, env=env)
+    assert result.stdout == static.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "timed out after 0.01s" in lines[0], result.stderr
+
+
+def test_parallel_jobs_print_one_notice(tmp_path) -> None:
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(tmp_path), FLAKE8_LOSSLINT_RUNTIME_PYTHON="/bin/false")
+    result = _flake8("--losslint-runtime", "-j", "2", str(FIXTURES), env=env)
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
 def test_static_path_never_imports_the_runtime_package() -> None:
     code = (
         "import sys\n"

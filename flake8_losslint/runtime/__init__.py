@@ -35,11 +35,21 @@ class Settings:
     verbose: bool = False
 
 
+# A flag shared with the flake8 jobs forked after precheck(), so that parallel
+# jobs that each find TensorFlow broken print the notice once between them.
+_shown: Any = None
+
+
 def notice(reason: str) -> None:
-    """The one line that says runtime checks did not run, once per flake8 run (per job at worst)."""
+    """The one line that says runtime checks did not run, once per flake8 run."""
     if os.environ.get(ENV_NOTICE):
         return
     os.environ[ENV_NOTICE] = "1"
+    if _shown is not None:
+        with _shown.get_lock():
+            if _shown.value:
+                return
+            _shown.value = 1
     print(
         f"flake8-losslint: runtime checks skipped: {reason}; static findings are reported unchanged "
         f"(install TensorFlow with: pip install 'flake8-losslint[runtime]')",
@@ -78,6 +88,13 @@ def _missing() -> bool:
 
 def precheck() -> bool:
     """Cheap test in flake8's main process: is TensorFlow installed at all?  Says so once if not."""
+    global _shown
+    try:
+        import multiprocessing
+
+        _shown = multiprocessing.Value("b", 0)
+    except (ImportError, OSError):  # no shared memory: at worst one notice per job
+        _shown = None
     if _missing():
         notice("TensorFlow is not installed")
         return False

@@ -22,6 +22,7 @@ WORKER = Path(__file__).with_name("worker.py")
 
 ENV_PYTHON = "FLAKE8_LOSSLINT_RUNTIME_PYTHON"  # the interpreter that runs the worker (default: this one)
 ENV_TIMEOUT = "FLAKE8_LOSSLINT_RUNTIME_TIMEOUT"  # seconds for TF's import, and per probe
+ENV_STDERR = "FLAKE8_LOSSLINT_RUNTIME_STDERR"  # set: let the worker's stderr (TF's logs) through
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -59,7 +60,7 @@ class Worker:
                 [python, str(WORKER)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
+                stderr=None if os.environ.get(ENV_STDERR) else subprocess.DEVNULL,
                 text=True,
                 encoding="utf-8",
                 env=env,
@@ -85,7 +86,7 @@ class Worker:
         try:
             line = self.lines.get(timeout=seconds)
         except queue.Empty:
-            self.stop()
+            self.stop(kill=True)
             raise Unavailable(f"the TensorFlow worker timed out after {seconds:g}s {doing}") from None
         if line is None:
             code = self.proc.wait() if self.proc is not None else None
@@ -114,9 +115,13 @@ class Worker:
             raise Unavailable("the TensorFlow worker answered garbage")
         return results
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
         proc, self.proc = self.proc, None
         if proc is None:
+            return
+        if kill:
+            proc.kill()
+            proc.wait()
             return
         try:
             if proc.stdin is not None:
