@@ -193,6 +193,27 @@ def test_findings_without_a_probe_pass_through(runtime_env) -> None:
     assert confirm([report], _settings()) == [report]
 
 
+def test_probe_is_plain_json_built_from_the_fact() -> None:
+    import json
+
+    from flake8_losslint.runtime import probes
+
+    source = (
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(3, activation='softmax'), keras.layers.Dropout(0.5)])\n"
+        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, axis=k))\n"
+    )
+    (report,) = analyze(source)
+    probe = probes.build(report.finding)
+    assert json.loads(json.dumps(probe)) == probe == {
+        "check": "double_activation",
+        "loss": {"name": "CategoricalCrossentropy", "args": {"from_logits": True, "label_smoothing": 0.1}},
+        "y_true": {"encoding": "onehot", "shape": [64, 3], "classes": 3},
+        "y_pred": {"units": 3, "activation": "softmax", "via": "keras", "after": ["Dropout"]},
+        "call": "fit",
+    }
+
+
 # -- bundled examples, through real flake8 -------------------------------------
 @needs_tf
 def test_flake8_confirms_every_fixture_finding_then_serves_from_cache(shared_cache) -> None:
@@ -256,6 +277,7 @@ def test_tensorflow_missing_leaves_static_results(tmp_path, env_extra, reason) -
     assert "static findings are reported unchanged" in lines[0]
 
 
+@needs_tf
 def test_worker_timeout_leaves_static_results(tmp_path) -> None:
     files = [str(FIXTURES / "LL105")]
     static = run_flake8(*files)

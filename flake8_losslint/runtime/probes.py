@@ -58,6 +58,9 @@ def build(finding: Any) -> Optional[Probe]:
 _LOSS_ARGS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
 
 
+_REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
+
+
 def loss_json(use: LossUse) -> Optional[Dict[str, Any]]:
     spec = use.loss
     if spec.from_logits is None:
@@ -73,6 +76,8 @@ def loss_json(use: LossUse) -> Optional[Dict[str, Any]]:
                 value = ast.literal_eval(cst.Module([]).code_for_node(arg.value))
             except (ValueError, SyntaxError):
                 continue
+            if arg.keyword.value == "reduction" and value not in _REDUCTIONS:
+                continue  # None / unknown: keep the default, which compile also uses
             if isinstance(value, (bool, int, float, str)) or value is None:
                 args[arg.keyword.value] = value
     return {"name": name, "args": args}

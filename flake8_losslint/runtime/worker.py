@@ -62,6 +62,16 @@ def refuted(evidence: str) -> Result:
     return {"verdict": "refuted", "evidence": evidence}
 
 
+def failed(evidence: str) -> Result:
+    """The probe could not answer (the finding keeps its static message)."""
+    return {"verdict": "failed", "evidence": evidence}
+
+
+def unexpected(exc: BaseException) -> Result:
+    """An error where the finding claims a silent wrong result: not a confirmation of that claim."""
+    return failed(f"the probe raised instead: {_error_text(exc)}")
+
+
 def _error_text(exc: BaseException) -> str:
     """``Type: the informative sentence`` of a TensorFlow/Keras error, one line."""
     message = str(exc)
@@ -238,7 +248,7 @@ def check_double_activation(probe: Dict[str, Any]) -> Result:
     try:
         observed, caught = _run(probe, model, x, y)
     except Exception as exc:  # noqa: BLE001
-        return confirmed(_error_text(exc))
+        return unexpected(exc)
     # The same run (same seeds, same dropout masks) with from_logits=False.
     keras.utils.set_random_seed(0)
     right, _ = _run(probe, _model(probe["y_pred"]), x, y, loss=_loss(probe["loss"], from_logits=False))
@@ -268,7 +278,7 @@ def check_probabilities_on_logits(probe: Dict[str, Any]) -> Result:
     try:
         observed, _ = _run(probe, model, x, y)
     except Exception as exc:  # noqa: BLE001
-        return confirmed(_error_text(exc))
+        return unexpected(exc)
     outputs = tf.Variable(np.asarray(model(tf.constant(x))))
     right = _mean(_loss(probe["loss"], from_logits=True)(tf.constant(y), outputs))
     if _close(observed, right):
@@ -329,7 +339,7 @@ def check_binary_on_softmax(probe: Dict[str, Any]) -> Result:
     try:
         observed, _ = _run(probe, model, y.copy(), y)
     except Exception as exc:  # noqa: BLE001
-        return confirmed(_error_text(exc))
+        return unexpected(exc)
     probs = _plain(model(tf.constant(y)))
     p_true = float(np.mean(np.sum(np.asarray(probs) * y, axis=-1)))
     cce = _mean(keras.losses.categorical_crossentropy(tf.constant(y), probs))
@@ -359,7 +369,9 @@ def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
     try:
         observed, caught = _run(probe, model, x, y)
     except Exception as exc:  # noqa: BLE001
-        return confirmed(_error_text(exc))
+        if units == 1 and probe["y_true"]["encoding"] == "sparse":  # the finding says: fails on label 1
+            return confirmed(_error_text(exc))
+        return unexpected(exc)
     if units == 1:
         flipped, _ = _run(probe, _model(probe["y_pred"]), x, 1.0 - y if y.dtype.kind == "f" else 1 - y)
         if abs(observed) < 1e-6 and abs(flipped) < 1e-6:
@@ -411,7 +423,7 @@ def check_logits_op_on_probabilities(probe: Dict[str, Any]) -> Result:
         try:
             observed = _mean(op(labels=y, logits=model(x), **extra))
         except Exception as exc:  # noqa: BLE001
-            return confirmed(_error_text(exc))
+            return unexpected(exc)
     before = _mean(op(labels=y, logits=model.dense(x), **extra))
     if _close(observed, before):
         return refuted(f"{name} gives {_num(observed)}, the same as on the values before the {act}")
@@ -436,12 +448,12 @@ CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
 def run_probe(probe: Dict[str, Any]) -> Result:
     check = CHECKS.get(probe.get("check", ""))
     if check is None:
-        return {"verdict": "failed", "evidence": f"no check named {probe.get('check')!r}"}
+        return failed(f"no check named {probe.get('check')!r}")
     keras.utils.set_random_seed(0)
     try:
         return check(probe)
     except Exception as exc:  # noqa: BLE001 - a probe that cannot be built says nothing about the finding
-        return {"verdict": "failed", "evidence": f"probe failed: {type(exc).__name__}: {exc}"[:300]}
+        return failed(f"probe failed: {type(exc).__name__}: {exc}"[:300])
     finally:
         keras.backend.clear_session()
 
