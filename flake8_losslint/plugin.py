@@ -51,6 +51,14 @@ class LossLintChecker:
             parse_from_config=True,
             help="with --losslint-runtime: also show refuted findings, and findings that were not checked",
         )
+        manager.add_option(
+            "--losslint-runtime-user-code",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="with --losslint-runtime: probes may run a user-defined loss function (only that "
+            "function and its library imports, in a separate process with a timeout)",
+        )
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
@@ -60,7 +68,10 @@ class LossLintChecker:
             from .runtime import Settings, precheck
 
             if precheck():
-                cls.runtime = Settings(verbose=bool(getattr(options, "losslint_runtime_verbose", False)))
+                cls.runtime = Settings(
+                    verbose=bool(getattr(options, "losslint_runtime_verbose", False)),
+                    user_code=bool(getattr(options, "losslint_runtime_user_code", False)),
+                )
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)

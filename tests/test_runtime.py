@@ -214,6 +214,90 @@ def test_probe_is_plain_json_built_from_the_fact() -> None:
     }
 
 
+# -- user-defined losses (--losslint-runtime-user-code) ---------------------------
+USER_MODULE = """\
+import os
+import tensorflow as tf
+import mypackage.losses as mine
+from keras import ops, losses as keras_losses
+
+os.remove("/important/file")  # module-level code: never run
+EPS = 1e-7
+
+
+@mine.register
+def my_loss(y_true, y_pred):
+    # sparse loss: fails on one-hot labels
+    return tf.reduce_mean(keras_losses.sparse_categorical_crossentropy(y_true, y_pred))
+
+
+def spin(y_true, y_pred):
+    while True:
+        pass
+"""
+
+
+def _user_function(name: str):
+    import libcst as cst
+
+    from flake8_losslint.runtime.usercode import user_function_json
+
+    module = cst.parse_module(USER_MODULE)
+    (function,) = [s for s in module.body if isinstance(s, cst.FunctionDef) and s.name.value == name]
+    return user_function_json(module, function)
+
+
+def test_user_function_is_cut_out_with_its_library_imports_only() -> None:
+    assert _user_function("my_loss") == {
+        "name": "my_loss",
+        "source": "import tensorflow as tf\n"
+        "from keras import ops, losses as keras_losses\n"
+        "\n"
+        "def my_loss(y_true, y_pred):\n"
+        "    # sparse loss: fails on one-hot labels\n"
+        "    return tf.reduce_mean(keras_losses.sparse_categorical_crossentropy(y_true, y_pred))\n",
+    }
+
+
+def _user_probe(name: str):
+    return {
+        "check": "crashes",
+        "loss": {"user": _user_function(name)},
+        "y_true": {"encoding": "onehot", "shape": [64, 5], "classes": 5},
+        "y_pred": {"units": 5, "activation": "softmax", "via": "keras"},
+        "call": "fit",
+    }
+
+
+@needs_tf
+def test_user_loss_runs_only_with_its_opt_in(runtime_env, monkeypatch, tmp_path) -> None:
+    from flake8_losslint.runtime import Settings, confirm, probes
+
+    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setitem(probes.PROBES, "LL992", lambda subject: _user_probe("my_loss"))
+    report = _fake_report("LL992")
+
+    assert confirm([report], Settings()) == [report]
+    (verbose,) = confirm([report], Settings(verbose=True))
+    assert verbose.message.endswith("[custom loss not run: add --losslint-runtime-user-code]")
+
+    (checked,) = confirm([report], Settings(user_code=True))
+    assert "[confirmed by TensorFlow" in checked.message
+    assert "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`" in checked.message
+
+
+@needs_tf
+def test_user_loss_that_never_returns_is_killed(runtime_env, monkeypatch, tmp_path) -> None:
+    from flake8_losslint.runtime import Settings, confirm, probes
+
+    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLAKE8_LOSSLINT_RUNTIME_USER_TIMEOUT", "12")
+    monkeypatch.setitem(probes.PROBES, "LL993", lambda subject: _user_probe("spin"))
+    report = _fake_report("LL993")
+    (result,) = confirm([report], Settings(user_code=True, verbose=True))
+    assert result.message.endswith("[runtime probe failed: the user-defined loss did not finish within 12s]")
+
+
 # -- bundled examples, through real flake8 -------------------------------------
 @needs_tf
 def test_flake8_confirms_every_fixture_finding_then_serves_from_cache(shared_cache) -> None:

@@ -33,6 +33,11 @@ _TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensor
 @dataclass(frozen=True)
 class Settings:
     verbose: bool = False
+    user_code: bool = False  # --losslint-runtime-user-code: probes may run a user-defined loss
+
+
+def _runs_user_code(probe: Optional[Dict[str, Any]]) -> bool:
+    return bool(probe) and isinstance(probe.get("loss"), dict) and "user" in probe["loss"]  # type: ignore[union-attr]
 
 
 # A flag shared with the flake8 jobs forked after precheck(), so that parallel
@@ -104,8 +109,12 @@ def precheck() -> bool:
 def confirm(reports: List[Any], settings: Settings) -> List[Any]:
     """The reports after runtime confirmation (see the module docstring)."""
     found = [(report, probes.build(report.finding)) for report in reports]
-    if not any(probe for _, probe in found):
-        return reports if not settings.verbose else [_tag(r, "[no runtime probe]") for r in reports]
+    withheld = set()
+    if not settings.user_code:  # a user-defined loss runs only with its own opt-in
+        withheld = {id(report) for report, probe in found if _runs_user_code(probe)}
+        found = [(report, None if id(report) in withheld else probe) for report, probe in found]
+    if not any(probe for _, probe in found) and not settings.verbose:
+        return reports
     if _missing():
         notice("TensorFlow is not installed")
         return reports
@@ -131,14 +140,20 @@ def confirm(reports: List[Any], settings: Settings) -> List[Any]:
             worker_versions = client._worker.versions if client._worker is not None else {}
             answer = dict(answer, tensorflow=worker_versions.get("tensorflow") or installed["tensorflow"])
             results[digest] = answer
-            if answer.get("verdict") in ("confirmed", "refuted", "failed"):
+            verdict = answer.get("verdict")
+            # A user loss that failed may have timed out on a busy machine: try again next run.
+            if verdict in ("confirmed", "refuted") or (verdict == "failed" and not _runs_user_code(missing[digest])):
                 cache.store(digest, answer)
     out = []
     for digest, (report, probe) in zip(keys, found):
         result = results.get(digest) if digest else None
         if result is None:
-            out.append(_tag(report, "[no runtime probe]" if probe is None else "[not checked at runtime]")
-                       if settings.verbose else report)
+            if not settings.verbose:
+                out.append(report)
+            elif id(report) in withheld:
+                out.append(_tag(report, "[custom loss not run: add --losslint-runtime-user-code]"))
+            else:
+                out.append(_tag(report, "[no runtime probe]" if probe is None else "[not checked at runtime]"))
             continue
         verdict, evidence, version = result.get("verdict"), result.get("evidence", ""), result.get("tensorflow", "?")
         if verdict == "confirmed":

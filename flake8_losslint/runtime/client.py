@@ -22,6 +22,7 @@ WORKER = Path(__file__).with_name("worker.py")
 
 ENV_PYTHON = "FLAKE8_LOSSLINT_RUNTIME_PYTHON"  # the interpreter that runs the worker (default: this one)
 ENV_TIMEOUT = "FLAKE8_LOSSLINT_RUNTIME_TIMEOUT"  # seconds for TF's import, and per probe
+ENV_USER_TIMEOUT = "FLAKE8_LOSSLINT_RUNTIME_USER_TIMEOUT"  # seconds for one user-defined loss (default: ENV_TIMEOUT)
 ENV_STDERR = "FLAKE8_LOSSLINT_RUNTIME_STDERR"  # set: let the worker's stderr (TF's logs) through
 
 DEFAULT_TIMEOUT = 120.0
@@ -34,9 +35,9 @@ class Unavailable(Exception):
     """The worker cannot run probes: the reason is one line for the user."""
 
 
-def timeout() -> float:
+def timeout(variable: str = ENV_TIMEOUT) -> float:
     try:
-        return float(os.environ.get(ENV_TIMEOUT, DEFAULT_TIMEOUT))
+        return float(os.environ.get(variable) or os.environ.get(ENV_TIMEOUT) or DEFAULT_TIMEOUT)
     except ValueError:
         return DEFAULT_TIMEOUT
 
@@ -103,12 +104,14 @@ class Worker:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps({"probes": probes}) + "\n")
+            request = {"probes": probes, "user_timeout": timeout(ENV_USER_TIMEOUT)}
+            self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
         except OSError:
             self.stop()
             raise Unavailable("the TensorFlow worker exited") from None
-        reply = self._receive(timeout() * max(1, len(probes)), f"running {len(probes)} probe(s)")
+        budget = (timeout() + timeout(ENV_USER_TIMEOUT)) * len(probes)  # a user loss has its own timeout
+        reply = self._receive(budget, f"running {len(probes)} probe(s)")
         results = reply.get("results")
         if not isinstance(results, list) or len(results) != len(probes):
             self.stop()

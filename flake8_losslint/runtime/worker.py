@@ -10,7 +10,7 @@ is called), see ``probes.py``.
 Protocol, one JSON document per line:
   worker -> client, once at start: {"ready": true, "tensorflow": "2.21.0", "keras": "3.15.1"}
                                    or {"ready": false, "error": "ModuleNotFoundError: ..."}
-  client -> worker: {"probes": [probe, ...]}
+  client -> worker: {"probes": [probe, ...], "user_timeout": seconds for a probe that runs user code}
   worker -> client: {"results": [{"verdict": "confirmed"|"refuted"|"failed", "evidence": str}, ...]}
 
 Adding a check for a new rule: write ``def check_<name>(probe) -> Result`` below
@@ -181,6 +181,12 @@ def _model(pred: Dict[str, Any], kernel: Any = None, in_features: int = FEATURES
 
 def _loss(spec: Dict[str, Any], **override: Any) -> Any:
     """The named Keras loss, with the program's arguments (and overrides): a class instance or a function."""
+    if "user" in spec:  # a user-defined function: only ever run in an isolated process (see run_probe)
+        if override:
+            raise ValueError("a user-defined loss cannot be re-configured")
+        namespace: Dict[str, Any] = {"__name__": "losslint_user_loss"}
+        exec(compile(spec["user"]["source"], "<user loss>", "exec"), namespace)  # noqa: S102 - explicit opt-in
+        return namespace[spec["user"]["name"]]
     name = spec["name"]
     args = dict(spec.get("args", {}))
     args.update(override)
@@ -445,7 +451,34 @@ CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
 }
 
 
-def run_probe(probe: Dict[str, Any]) -> Result:
+def _has_user_code(probe: Dict[str, Any]) -> bool:
+    return isinstance(probe.get("loss"), dict) and "user" in probe["loss"]
+
+
+def run_isolated(probe: Dict[str, Any], seconds: float) -> Result:
+    """A probe with user code, in a fresh process of its own, killed after ``seconds``."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--isolated"],
+            input=json.dumps(probe),
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        return failed(f"the user-defined loss did not finish within {seconds:g}s")
+    lines = done.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, ValueError):
+        return failed(f"the user-defined loss's process exited with status {done.returncode}")
+
+
+def run_probe(probe: Dict[str, Any], user_timeout: float = 120.0) -> Result:
+    if _has_user_code(probe) and "--isolated" not in sys.argv:
+        return run_isolated(probe, user_timeout)
     check = CHECKS.get(probe.get("check", ""))
     if check is None:
         return failed(f"no check named {probe.get('check')!r}")
@@ -483,6 +516,10 @@ def main() -> int:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     hello = _import()
+    if "--isolated" in sys.argv:  # one probe with user code, from run_isolated
+        result = run_probe(json.loads(sys.stdin.read())) if hello["ready"] else failed(hello["error"])
+        out.write(json.dumps(result) + "\n")
+        return 0
     out.write(json.dumps(hello) + "\n")
     if not hello["ready"]:
         return 1
@@ -490,7 +527,8 @@ def main() -> int:
         if not line.strip():
             continue
         request = json.loads(line)
-        results = [run_probe(p) for p in request.get("probes", [])]
+        user_timeout = float(request.get("user_timeout", 120.0))
+        results = [run_probe(p, user_timeout) for p in request.get("probes", [])]
         out.write(json.dumps({"results": results}) + "\n")
     return 0
 
