@@ -27,7 +27,14 @@ __all__ = ["Settings", "confirm", "precheck"]
 # Set once the "runtime checks skipped" line was printed; forked flake8 jobs inherit it.
 ENV_NOTICE = "FLAKE8_LOSSLINT_RUNTIME_NOTICE_SHOWN"
 
-_TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel", "tf-nightly", "tf-nightly-cpu")
+_TF_DISTRIBUTIONS = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-macos",
+    "tensorflow-intel",
+    "tf-nightly",
+    "tf-nightly-cpu",
+)
 
 
 @dataclass(frozen=True)

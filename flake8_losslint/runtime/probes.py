@@ -22,7 +22,19 @@ from typing import Any, Callable, Dict, Optional
 
 import libcst as cst
 
-from ..facts import BINARY, CATEGORICAL, LINEAR, SIGMOID, SOFTMAX, SPARSE_CATEGORICAL, VIA_KERAS, Head, LayerFact, LogitsOpUse, LossUse
+from ..facts import (
+    BINARY,
+    CATEGORICAL,
+    LINEAR,
+    SIGMOID,
+    SOFTMAX,
+    SPARSE_CATEGORICAL,
+    VIA_KERAS,
+    Head,
+    LayerFact,
+    LogitsOpUse,
+    LossUse,
+)
 
 N = 64  # samples per synthetic batch; worker.py uses the same number
 

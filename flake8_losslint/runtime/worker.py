@@ -294,7 +294,10 @@ def check_probabilities_on_logits(probe: Dict[str, Any]) -> Result:
     grad = np.asarray(tape.gradient(value, outputs))
     dead = float(np.mean(grad == 0.0))
     what = "log-probabilities" if probe["y_pred"]["activation"] == "log_softmax" else "logits"
-    evidence = f"{_describe(probe)} gives loss {_num(observed)} where from_logits=True gives {_num(right)} on the same {what}"
+    evidence = (
+        f"{_describe(probe)} gives loss {_num(observed)} where from_logits=True gives {_num(right)} "
+        f"on the same {what}"
+    )
     if dead > 0:
         evidence += f"; the gradient is exactly 0 for {dead:.0%} of the outputs"
     perfect = _perfect_prediction(probe)
@@ -497,7 +500,7 @@ def _import() -> Dict[str, Any]:
     if os.environ.get("FLAKE8_LOSSLINT_RUNTIME_FAIL_IMPORT"):  # tests: simulate a missing TensorFlow
         return {"ready": False, "error": "ModuleNotFoundError: No module named 'tensorflow' (simulated)"}
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ["KERAS_BACKEND"] = "tensorflow"  # the probes ask TensorFlow, whatever the user runs
     try:
         import numpy
         import tensorflow
