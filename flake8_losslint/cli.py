@@ -18,7 +18,7 @@ import sys
 import tokenize
 import traceback
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -36,7 +36,7 @@ from .fixes import (
     try_fix,
 )
 from .noqa import NoqaFilter
-from .options import add_argparse_options
+from .options import add_argparse_options, runtime_settings
 from .prefilter import worth_parsing
 from .rules import all_rules
 
@@ -199,6 +199,7 @@ class Run:
     fixed: int = 0
     fixed_files: int = 0
     changed_files: int = 0
+    runtime: Any = None  # runtime.Settings when --losslint-runtime is on and possible
 
     def error(self, display: str, what: str) -> None:
         self.errors += 1
@@ -234,7 +235,14 @@ def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) ->
 def _check_file(run: Run, file: SourceFile, keep: Keep) -> None:
     if not worth_parsing(file.source):
         return
-    run.findings.extend(_findings(file, _fix_labels(file.source, keep, STYLE_MINIMAL, unsafe_only=False)))
+    labelled = _fix_labels(file.source, keep, STYLE_MINIMAL, unsafe_only=False)
+    if run.runtime is not None and labelled:
+        from .runtime import confirm
+
+        fix_of = {(r.line, r.col, r.code): label for r, label in labelled}
+        confirmed = confirm([r for r, _ in labelled], run.runtime)
+        labelled = [(r, fix_of.get((r.line, r.col, r.code))) for r in confirmed]
+    run.findings.extend(_findings(file, labelled))
 
 
 def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
@@ -279,6 +287,8 @@ def _pass_through(args: argparse.Namespace, file: SourceFile) -> None:
 
 def _process(args: argparse.Namespace) -> int:
     run = Run(args)
+    if args.command == "check":
+        run.runtime = runtime_settings(args)
     exclude = list(DEFAULT_EXCLUDE) + list(args.exclude)
     for path in iter_paths(args.paths, exclude):
         if path != "-" and not os.path.exists(path):

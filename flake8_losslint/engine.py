@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import libcst as cst
 
@@ -26,20 +26,23 @@ class Report:
         return f"{self.code} {self.message}"
 
 
-def analyze(source: str) -> List[Report]:
+def analyze(source: str, runtime: Optional[Any] = None) -> List[Report]:
     """Findings for one file, sorted and without duplicates.
+
+    ``runtime`` (a ``flake8_losslint.runtime.Settings``) turns on runtime
+    confirmation; the runtime package is imported only then.
 
     Raises whatever parsing or analysis raises; callers decide what a failure
     means (the flake8 plugin swallows it).
     """
     if not worth_parsing(source):
         return []
-    return analyze_module(cst.parse_module(source))
+    return analyze_module(cst.parse_module(source), runtime)
 
 
-def analyze_module(module: cst.Module) -> List[Report]:
+def analyze_module(module: cst.Module, runtime: Optional[Any] = None) -> List[Report]:
     """Findings for a parsed module; the findings' sites are nodes of ``module``
-    (the autofixes edit that very tree)."""
+    (the autofixes edit that very tree).  ``runtime`` as for ``analyze``."""
     positions = Positions(module)
     facts = extract(module, positions)
     reports = {}
@@ -47,4 +50,8 @@ def analyze_module(module: cst.Module) -> List[Report]:
         line, col = positions(finding.site)
         report = Report(line, col, finding.code, finding.message, finding)
         reports.setdefault(report, report)  # the first finding of a duplicate wins
+    if runtime is not None and reports:
+        from .runtime import confirm
+
+        return confirm(sorted(reports), runtime)
     return sorted(reports)

@@ -9,7 +9,7 @@ to a loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -443,7 +443,9 @@ class Evaluator:
         if not isinstance(layer, Layer):
             return UNKNOWN_HEAD
         if layer.qualname in kb.PASS_THROUGH_LAYERS:
-            return incoming
+            if not incoming.known:
+                return incoming
+            return replace(incoming, after=incoming.after + (layer.qualname.rsplit(".", 1)[-1],))
         if layer.qualname in (kb.ACTIVATION_LAYER, kb.SOFTMAX_LAYER):
             if layer.activation is None:
                 return UNKNOWN_HEAD

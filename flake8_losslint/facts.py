@@ -77,6 +77,10 @@ class Head:
     units: Optional[int]
     activation_site: Optional[Site] = None
     via: Optional[str] = None
+    # Layers that leave the activation unchanged but come after it (Dropout,
+    # GaussianNoise, ...), by class name: runtime probes rebuild them, since
+    # Keras's cached logits do not survive them in training.
+    after: Tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:

@@ -28,7 +28,37 @@ class Option:
 
 SHARED_OPTIONS: Tuple[Option, ...] = (
     Option("--losslint-debug", "print the traceback when flake8-losslint fails on a file (by default such a file silently gets no LL findings)"),
+    # Runtime mode (flake8_losslint/runtime/): confirm findings in TensorFlow.
+    Option(
+        "--losslint-runtime",
+        "confirm each finding by running the real loss in the installed TensorFlow on "
+        "synthetic tensors (needs flake8-losslint[runtime]); refuted findings are dropped",
+    ),
+    Option(
+        "--losslint-runtime-verbose",
+        "with --losslint-runtime: also show refuted findings, and findings that were not checked",
+    ),
+    Option(
+        "--losslint-runtime-user-code",
+        "with --losslint-runtime: probes may run a user-defined loss function (only that "
+        "function and its library imports, in a separate process with a timeout)",
+    ),
 )
+
+
+def runtime_settings(options: Any) -> Any:
+    """``flake8_losslint.runtime.Settings`` when runtime mode is asked for and
+    possible, else None.  The runtime package is imported only then."""
+    if not getattr(options, "losslint_runtime", False):
+        return None
+    from .runtime import Settings, precheck
+
+    if not precheck():
+        return None
+    return Settings(
+        verbose=bool(getattr(options, "losslint_runtime_verbose", False)),
+        user_code=bool(getattr(options, "losslint_runtime_user_code", False)),
+    )
 
 
 def add_flake8_options(manager: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Iterator, List, Sequence, Tuple
 
 from . import __version__
 from .engine import analyze
-from .options import add_flake8_options
+from .options import add_flake8_options, runtime_settings
 
 
 class LossLintChecker:
@@ -17,6 +17,7 @@ class LossLintChecker:
     version = __version__
 
     debug = False
+    runtime: Any = None  # flake8_losslint.runtime.Settings when --losslint-runtime is on
 
     def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
         # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
@@ -31,11 +32,12 @@ class LossLintChecker:
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.debug = bool(getattr(options, "losslint_debug", False))
+        cls.runtime = runtime_settings(options)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
         try:
-            reports = analyze(source)
+            reports = analyze(source, self.runtime)
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)

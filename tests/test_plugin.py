@@ -43,7 +43,7 @@ import sys
 import flake8_losslint.plugin as plugin
 from flake8.main.cli import main
 
-def broken(source):
+def broken(*args, **kwargs):
     raise RuntimeError("simulated analysis bug")
 
 plugin.analyze = broken

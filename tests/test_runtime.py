@@ -1,0 +1,389 @@
+"""Runtime mode: findings confirmed or refuted by the installed TensorFlow.
+
+Marked ``runtime``.  Without TensorFlow the tests that need it are skipped,
+except when the CI environment variable is set: then they run and fail, so a
+CI job that lost its TensorFlow cannot pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flake8_losslint.engine import Report, analyze
+from flake8_losslint.rules import Finding
+
+from .conftest import FIXTURES, ROOT, parse_rows, run_flake8
+
+pytestmark = pytest.mark.runtime
+
+HAVE_TF = importlib.util.find_spec("tensorflow") is not None
+needs_tf = pytest.mark.skipif(
+    not HAVE_TF and not os.environ.get("CI"),
+    reason="TensorFlow is not installed (pip install -e '.[test,runtime]'); set CI=1 to make this a failure",
+)
+
+CONFIRMED = re.compile(r" \[confirmed by TensorFlow \d+\.\d+\.\d+\S*: (.+)\]$")
+
+ENV_KEYS = (
+    "FLAKE8_LOSSLINT_CACHE_DIR",
+    "FLAKE8_LOSSLINT_RUNTIME_PYTHON",
+    "FLAKE8_LOSSLINT_RUNTIME_FAIL_IMPORT",
+    "FLAKE8_LOSSLINT_RUNTIME_NOTICE_SHOWN",
+)
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One cache for the session, so each probe runs in TensorFlow once."""
+    return tmp_path_factory.mktemp("losslint-cache")
+
+
+@pytest.fixture
+def runtime_env(monkeypatch, shared_cache):
+    """In-process runtime mode with the session cache (the worker stays up between tests)."""
+    from flake8_losslint.runtime import client
+
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(shared_cache))
+    yield client
+
+
+def _settings(verbose: bool = False):
+    from flake8_losslint.runtime import Settings
+
+    return Settings(verbose=verbose)
+
+
+def _analyze(path: str, verbose: bool = False):
+    return analyze((FIXTURES / path).read_text(encoding="utf-8"), _settings(verbose))
+
+
+def _evidence(report: Report) -> str:
+    match = CONFIRMED.search(report.message)
+    assert match, report.message
+    return match.group(1)
+
+
+def _flake8_env(**extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(extra)
+    return env
+
+
+def _flake8(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "LL", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_ci_has_tensorflow() -> None:
+    if os.environ.get("CI"):
+        assert HAVE_TF, "CI must install the runtime extra: pip install '.[test,runtime]'"
+
+
+# -- confirmed -----------------------------------------------------------------
+@needs_tf
+def test_confirmed_by_error(runtime_env) -> None:
+    (report,) = _analyze("LL105/sparse_on_one_unit_sigmoid.py")
+    assert _evidence(report) == (
+        "InvalidArgumentError: Received a label value of 1 which is outside the valid range of [0, 1)."
+    )
+
+
+@needs_tf
+def test_confirmed_by_value_perfect_prediction(runtime_env) -> None:
+    (report,) = _analyze("LL104/bce_on_softmax.py")
+    evidence = _evidence(report)
+    match = re.search(r"true class probability (0\.\d+) returns loss ([\d.]+), expected ≈0", evidence)
+    assert match, evidence
+    assert float(match.group(1)) > 0.99 and float(match.group(2)) > 0.3
+    assert "independent sigmoids" in evidence
+
+
+@needs_tf
+def test_confirmed_by_value_single_unit_softmax(runtime_env) -> None:
+    (report,) = _analyze("LL103/dense_one_unit_softmax.py")
+    assert _evidence(report).startswith("the output is 0.99999994 for all 64 random inputs")
+
+
+@needs_tf
+def test_ll101_says_when_keras_hides_the_bug(runtime_env) -> None:
+    """Keras's own softmax, last op, compiled fit: warning + pre-softmax logits."""
+    (report,) = _analyze("LL101/sequential_loss_variable.py")
+    evidence = _evidence(report)
+    assert evidence.startswith("in this setting Keras hides the bug: compiled fit warns and uses the pre-softmax logits")
+    assert "softmax applied twice" in evidence
+
+
+@needs_tf
+def test_ll101_says_when_nothing_corrects_it(runtime_env) -> None:
+    """tf.nn.softmax called eagerly: no warning, softmax applied twice."""
+    source = (
+        "import tensorflow as tf\n"
+        "dense = tf.keras.layers.Dense(5)\n"
+        "def step(x, y):\n"
+        "    probs = tf.nn.softmax(dense(x))\n"
+        "    return tf.keras.losses.sparse_categorical_crossentropy(y, probs, from_logits=True)\n"
+    )
+    (report,) = analyze(source, _settings())
+    evidence = _evidence(report)
+    assert re.fullmatch(
+        r"an eager call computes [\d.]+ where from_logits=False gives [\d.]+: softmax applied twice, no warning", evidence
+    ), evidence
+
+
+@needs_tf
+def test_ll101_dropout_after_softmax_is_not_corrected_in_fit(runtime_env) -> None:
+    (report,) = _analyze("LL101/tf_keras_keras1_args.py")
+    evidence = _evidence(report)
+    assert evidence.startswith("compiled fit computes") and "no warning" in evidence
+    assert "do not get past the Dropout" in evidence
+
+
+# -- refuted -------------------------------------------------------------------
+def _label_rank_probe(call: str):
+    """(N,) labels, (N,1) sigmoid output, binary_crossentropy: does it fail?"""
+    return {
+        "check": "crashes",
+        "loss": {"name": "binary_crossentropy", "args": {"from_logits": False}},
+        "y_true": {"encoding": "binary", "shape": [64]},
+        "y_pred": {"units": 1, "activation": "sigmoid", "via": "keras"},
+        "call": call,
+    }
+
+
+def _fake_report(code: str) -> Report:
+    finding = Finding(code, None, "labels of rank 1 do not match the (N, 1) output", subject=object())  # type: ignore[arg-type]
+    return Report(3, 0, code, finding.message, finding)
+
+
+@needs_tf
+def test_refuted_finding_is_dropped(runtime_env, monkeypatch) -> None:
+    from flake8_losslint.runtime import confirm, probes
+
+    monkeypatch.setitem(probes.PROBES, "LL990", lambda subject: _label_rank_probe("fit"))
+    monkeypatch.setitem(probes.PROBES, "LL991", lambda subject: _label_rank_probe("eager"))
+    fit, eager = _fake_report("LL990"), _fake_report("LL991")
+
+    kept = confirm([fit, eager], _settings())
+    assert [r.code for r in kept] == ["LL991"]  # Keras's compile wrapper aligns the ranks; a direct call raises
+    assert "ValueError: Arguments `target` and `output` must have the same rank" in kept[0].message
+
+    verbose = confirm([fit], _settings(verbose=True))
+    assert len(verbose) == 1
+    assert re.search(r"\[refuted by TensorFlow [\d.]+: compiled fit accepts it: loss [\d.]+\]$", verbose[0].message)
+
+
+def test_findings_without_a_probe_pass_through(runtime_env) -> None:
+    from flake8_losslint.runtime import confirm
+
+    report = _fake_report("LL999")
+    assert confirm([report], _settings()) == [report]
+
+
+def test_probe_is_plain_json_built_from_the_fact() -> None:
+    import json
+
+    from flake8_losslint.runtime import probes
+
+    source = (
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(3, activation='softmax'), keras.layers.Dropout(0.5)])\n"
+        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, axis=k))\n"
+    )
+    (report,) = analyze(source)
+    probe = probes.build(report.finding)
+    assert json.loads(json.dumps(probe)) == probe == {
+        "check": "double_activation",
+        "loss": {"name": "CategoricalCrossentropy", "args": {"from_logits": True, "label_smoothing": 0.1}},
+        "y_true": {"encoding": "onehot", "shape": [64, 3], "classes": 3},
+        "y_pred": {"units": 3, "activation": "softmax", "via": "keras", "after": ["Dropout"]},
+        "call": "fit",
+    }
+
+
+# -- user-defined losses (--losslint-runtime-user-code) ---------------------------
+USER_MODULE = """\
+import os
+import tensorflow as tf
+import mypackage.losses as mine
+from keras import ops, losses as keras_losses
+
+os.remove("/important/file")  # module-level code: never run
+EPS = 1e-7
+
+
+@mine.register
+def my_loss(y_true, y_pred):
+    # sparse loss: fails on one-hot labels
+    return tf.reduce_mean(keras_losses.sparse_categorical_crossentropy(y_true, y_pred))
+
+
+def spin(y_true, y_pred):
+    while True:
+        pass
+"""
+
+
+def _user_function(name: str):
+    import libcst as cst
+
+    from flake8_losslint.runtime.usercode import user_function_json
+
+    module = cst.parse_module(USER_MODULE)
+    (function,) = [s for s in module.body if isinstance(s, cst.FunctionDef) and s.name.value == name]
+    return user_function_json(module, function)
+
+
+def test_user_function_is_cut_out_with_its_library_imports_only() -> None:
+    assert _user_function("my_loss") == {
+        "name": "my_loss",
+        "source": "import tensorflow as tf\n"
+        "from keras import ops, losses as keras_losses\n"
+        "\n"
+        "def my_loss(y_true, y_pred):\n"
+        "    # sparse loss: fails on one-hot labels\n"
+        "    return tf.reduce_mean(keras_losses.sparse_categorical_crossentropy(y_true, y_pred))\n",
+    }
+
+
+def _user_probe(name: str):
+    return {
+        "check": "crashes",
+        "loss": {"user": _user_function(name)},
+        "y_true": {"encoding": "onehot", "shape": [64, 5], "classes": 5},
+        "y_pred": {"units": 5, "activation": "softmax", "via": "keras"},
+        "call": "fit",
+    }
+
+
+@needs_tf
+def test_user_loss_runs_only_with_its_opt_in(runtime_env, monkeypatch, tmp_path) -> None:
+    from flake8_losslint.runtime import Settings, confirm, probes
+
+    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setitem(probes.PROBES, "LL992", lambda subject: _user_probe("my_loss"))
+    report = _fake_report("LL992")
+
+    assert confirm([report], Settings()) == [report]
+    (verbose,) = confirm([report], Settings(verbose=True))
+    assert verbose.message.endswith("[custom loss not run: add --losslint-runtime-user-code]")
+
+    (checked,) = confirm([report], Settings(user_code=True))
+    assert "[confirmed by TensorFlow" in checked.message
+    assert "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`" in checked.message
+
+
+@needs_tf
+def test_user_loss_that_never_returns_is_killed(runtime_env, monkeypatch, tmp_path) -> None:
+    from flake8_losslint.runtime import Settings, confirm, probes
+
+    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLAKE8_LOSSLINT_RUNTIME_USER_TIMEOUT", "12")
+    monkeypatch.setitem(probes.PROBES, "LL993", lambda subject: _user_probe("spin"))
+    report = _fake_report("LL993")
+    (result,) = confirm([report], Settings(user_code=True, verbose=True))
+    assert result.message.endswith("[runtime probe failed: the user-defined loss did not finish within 12s]")
+
+
+# -- bundled examples, through real flake8 -------------------------------------
+@needs_tf
+def test_flake8_confirms_every_fixture_finding_then_serves_from_cache(shared_cache) -> None:
+    static = run_flake8(str(FIXTURES))
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(shared_cache))
+    cold = _flake8("--losslint-runtime", str(FIXTURES), env=env)
+    assert cold.returncode == 1 and cold.stderr == "", cold.stderr
+    assert parse_rows(cold.stdout) == parse_rows(static.stdout)  # nothing real was dropped
+    lines = cold.stdout.splitlines()
+    assert lines and all(CONFIRMED.search(line) for line in lines), cold.stdout
+
+    # Warm: a worker that cannot start would print a notice and leave messages bare.
+    warm_env = dict(env, FLAKE8_LOSSLINT_RUNTIME_PYTHON=str(ROOT / "no-such-python"))
+    warm = _flake8("--losslint-runtime", str(FIXTURES), env=warm_env)
+    assert warm.stderr == "" and warm.stdout == cold.stdout
+
+
+@needs_tf
+def test_cache_hit_does_not_start_the_worker(runtime_env, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
+    first = _analyze("LL106/softmax_then_sparse_op.py")
+    runtime_env.reset()
+    second = _analyze("LL106/softmax_then_sparse_op.py")
+    assert runtime_env.starts == 0
+    assert [r.message for r in second] == [r.message for r in first]
+    assert "softmax applied twice, no warning" in first[0].message
+
+
+@needs_tf
+def test_config_file_turns_runtime_on(tmp_path, shared_cache) -> None:
+    target = tmp_path / "model.py"
+    target.write_text((FIXTURES / "LL105/sparse_on_one_unit_sigmoid.py").read_text(encoding="utf-8"))
+    (tmp_path / "setup.cfg").write_text("[flake8]\nlosslint-runtime = true\n")
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(shared_cache))
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "LL", "model.py"], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert "[confirmed by TensorFlow" in result.stdout, result.stdout + result.stderr
+
+
+# -- TensorFlow missing or broken ----------------------------------------------
+@pytest.mark.parametrize(
+    "env_extra, reason",
+    [
+        ({"FLAKE8_LOSSLINT_RUNTIME_FAIL_IMPORT": "1"}, "ModuleNotFoundError: No module named 'tensorflow'"),
+        ({"FLAKE8_LOSSLINT_RUNTIME_PYTHON": "/bin/false"}, "the TensorFlow worker exited"),
+    ],
+    ids=["import-fails", "worker-dies"],
+)
+def test_tensorflow_missing_leaves_static_results(tmp_path, env_extra, reason) -> None:
+    if not HAVE_TF and "FLAKE8_LOSSLINT_RUNTIME_FAIL_IMPORT" in env_extra:
+        reason = "TensorFlow is not installed"  # caught before any worker starts
+    files = [str(FIXTURES / "LL101"), str(FIXTURES / "LL105")]
+    static = run_flake8(*files)
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(tmp_path), **env_extra)
+    result = _flake8("--losslint-runtime", "-j", "1", *files, env=env)
+    assert result.stdout == static.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("flake8-losslint: runtime checks skipped: ") and reason in lines[0]
+    assert "static findings are reported unchanged" in lines[0]
+
+
+@needs_tf
+def test_worker_timeout_leaves_static_results(tmp_path) -> None:
+    files = [str(FIXTURES / "LL105")]
+    static = run_flake8(*files)
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(tmp_path), FLAKE8_LOSSLINT_RUNTIME_TIMEOUT="0.01")
+    result = _flake8("--losslint-runtime", *files, env=env)
+    assert result.stdout == static.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "timed out after 0.01s" in lines[0], result.stderr
+
+
+def test_parallel_jobs_print_one_notice(tmp_path) -> None:
+    env = _flake8_env(FLAKE8_LOSSLINT_CACHE_DIR=str(tmp_path), FLAKE8_LOSSLINT_RUNTIME_PYTHON="/bin/false")
+    result = _flake8("--losslint-runtime", "-j", "2", str(FIXTURES), env=env)
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_static_path_never_imports_the_runtime_package() -> None:
+    code = (
+        "import sys\n"
+        "from flake8_losslint.engine import analyze\n"
+        f"analyze(open({str(FIXTURES / 'LL101/sequential_loss_variable.py')!r}).read())\n"
+        "assert 'flake8_losslint.runtime' not in sys.modules\n"
+        "assert 'tensorflow' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
