@@ -184,6 +184,10 @@ class Evaluator:
             inner = self.value(node.expression, ctx)
             if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
                 return Const(-inner.value)
+        if isinstance(node, (cst.Subscript, cst.BinaryOperation)):
+            from . import labelflow  # labels: np.eye(n)[y], y - 1
+
+            return labelflow.expression(self, node, ctx)
         return UNKNOWN
 
     # -- names ---------------------------------------------------------------
@@ -351,7 +355,9 @@ class Evaluator:
             return UNKNOWN
         if isinstance(callee, UserFunction):
             return self._returns(callee.scope)
-        return UNKNOWN
+        from . import labelflow  # labels: len(...), methods of arrays and datasets
+
+        return labelflow.other_call(self, node, callee, ctx)
 
     def _returns(self, scope: Scope) -> Value:
         if not scope.returns:
@@ -410,10 +416,12 @@ class Evaluator:
             inner = self.value(arg.value, ctx) if arg is not None else UNKNOWN
             incoming = inner.head if isinstance(inner, Tensor) else UNKNOWN_HEAD
             via = VIA_KERAS if qualname in kb.KERAS_CACHING_ACTIVATIONS else VIA_OP
-            head = Head(kb.ACTIVATION_FUNCTIONS[qualname], incoming.units, Site(node), via)
+            head = Head(kb.ACTIVATION_FUNCTIONS[qualname], incoming.units, Site(node), via, incoming.units_site)
             self._note_softmax(head)
             return Tensor(head)
-        return UNKNOWN
+        from . import labelflow  # labels: to_categorical, load_data, datasets, ...
+
+        return labelflow.library_call(self, qualname, node, ctx)
 
     def _sequential(self, node: cst.Call, ctx: Ctx) -> Value:
         arg = argument(node, 0, "layers")
@@ -442,10 +450,10 @@ class Evaluator:
                 return UNKNOWN_HEAD
             if layer.activation == LINEAR:
                 return incoming
-            head = Head(layer.activation, incoming.units, layer.activation_site, layer.via)
+            head = Head(layer.activation, incoming.units, layer.activation_site, layer.via, incoming.units_site)
             self._note_softmax(head)
             return head
-        return Head(layer.activation, layer.units, layer.activation_site, layer.via)
+        return Head(layer.activation, layer.units, layer.activation_site, layer.via, layer.site)
 
     def _note_softmax(self, head: Head) -> None:
         if head.activation == SOFTMAX and head.units == 1 and head not in self.single_unit_softmax:

@@ -58,7 +58,10 @@ def extract(module: cst.Module, positions: Positions) -> Facts:
         elif isinstance(callee, Layer):
             evaluator.value(call, ctx)  # Activation('softmax')(x): notes softmax over one unit
 
+    from .labelflow import label_uses
+
     return Facts(
+        label_uses=tuple(label_uses(evaluator, collected)),
         loss_uses=tuple(loss_uses),
         logits_ops=tuple(logits_ops),
         layers=tuple(layers),
