@@ -76,11 +76,11 @@ _DATASET_CLASSES: Dict[str, int] = {
 }
 
 _TO_CATEGORICAL = frozenset({"keras.utils.to_categorical"})
-# (positional index of the class count, its keyword names)
-_ONE_HOT_OPS: Dict[str, Tuple[int, Tuple[str, ...]]] = {
-    "tensorflow.one_hot": (1, ("depth",)),
-    "keras.ops.one_hot": (1, ("num_classes",)),
-    "keras.backend.one_hot": (1, ("num_classes",)),
+# (positional index of the class count, its keyword names, positional index of ``axis``)
+_ONE_HOT_OPS: Dict[str, Tuple[int, Tuple[str, ...], int]] = {
+    "tensorflow.one_hot": (1, ("depth",), 4),
+    "keras.ops.one_hot": (1, ("num_classes",), 2),
+    "keras.backend.one_hot": (1, ("num_classes",), -1),
 }
 _DIRECTORY_DATASETS = frozenset(
     {
@@ -197,12 +197,13 @@ def library_call(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> 
             count = source.value_range[1] + 1  # to_categorical infers max + 1
         return _one_hot(count, site, source, "to_categorical")
     if qualname in _ONE_HOT_OPS:
-        index, names = _ONE_HOT_OPS[qualname]
+        index, names, axis_index = _ONE_HOT_OPS[qualname]
         arg = argument(node, 0, "indices", "x")
         source = _array(ev, arg.value, ctx) if arg is not None else None
         count, _ = _int_arg(ev, node, index, names, ctx)
-        if qualname == "tensorflow.one_hot" and argument(node, 4, "axis") is not None:
-            return UNKNOWN
+        axis = argument(node, axis_index, "axis")
+        if axis is not None and ev.value(axis.value, ctx) != Const(-1):
+            return UNKNOWN  # classes along another axis: not rows
         return _one_hot(count, site, source, _short(qualname))
     if qualname == "numpy.eye":
         size, _ = _int_arg(ev, node, 0, ("N",), ctx)
@@ -273,6 +274,11 @@ def other_call(ev: "Evaluator", node: cst.Call, callee: Value, ctx: "Ctx") -> Va
     if isinstance(receiver, LibObject):
         if receiver.qualname in _IMAGE_DATA_GENERATORS and method in _FLOW_METHODS:
             return _flow(ev, method, node, ctx)
+        if receiver.qualname in _IMAGE_DATA_GENERATORS and method == "flow":
+            x_arg, y_arg = argument(node, 0, "x"), argument(node, 1, "y")
+            if x_arg is None or y_arg is None:
+                return UNKNOWN
+            return Dataset(_as_array(ev, x_arg.value, ctx), _as_array(ev, y_arg.value, ctx))
         if receiver.qualname == _LABEL_ENCODER and method in ("fit_transform", "transform"):
             return Array(Labels(INTEGER, "LabelEncoder", site))
         if receiver.qualname == _ONE_HOT_ENCODER and method in ("fit_transform", "transform"):
@@ -452,7 +458,7 @@ def _directory_dataset(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx
         count = len(names_value.items)
     origin = f"{_short(qualname)}(label_mode={mode!r})"
     dataset = Dataset(UNKNOWN, _mode_labels(mode, count, origin, Site(node)))
-    subset = argument(node, 10, "subset")
+    subset = argument(node, -1, "subset")  # its position differs between the three loaders
     if subset is not None:
         subset_value = ev.value(subset.value, ctx)
         if subset_value == Const("both"):
@@ -522,7 +528,9 @@ def _dataset_map(ev: "Evaluator", dataset: Dataset, node: cst.Call, ctx: "Ctx") 
     if isinstance(y_out, cst.Call) and y_out.args and isinstance(y_out.args[0].value, cst.Name) and y_out.args[0].value.value == params[1]:
         callee = ev.value(y_out.func, ctx)
         if isinstance(callee, LibRef) and callee.qualname in _ONE_HOT_OPS and not _mentions(y_out.args[1:], params):
-            index, names = _ONE_HOT_OPS[callee.qualname]
+            index, names, axis_index = _ONE_HOT_OPS[callee.qualname]
+            if argument(y_out, axis_index, "axis") is not None:
+                return Dataset(features, UNKNOWN)
             count, _ = _int_arg(ev, y_out, index, names, ctx)
             return Dataset(features, _one_hot(count, Site(y_out), None, _short(callee.qualname)))
     return Dataset(features, UNKNOWN)
@@ -583,23 +591,26 @@ def _literal(node: cst.BaseExpression, site: Site) -> Optional[Value]:
     if scalars:
         numbers = [_number(s) for s in scalars]
         if not all(isinstance(n, int) for n in numbers):
-            return None
+            return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
         ints = [int(n) for n in numbers]  # type: ignore[arg-type]
         return Array(Labels(INTEGER, "the literal labels", site, samples=samples, samples_site=site,
                             value_range=(min(ints), max(ints))))
     widths = set()
+    one_hot = True
     for row in rows:
         assert isinstance(row, (cst.List, cst.Tuple))
         cells = [_number(el.value) if not isinstance(el, cst.StarredElement) else None for el in row.elements]
         if any(c is None for c in cells):
             return None
         widths.add(len(cells))
-        if len(cells) == 1 and float(cells[0]).is_integer():  # type: ignore[arg-type]
+        if len(cells) == 1 and isinstance(cells[0], int):
             continue  # a column of class ids: [[0], [2]]
         if sorted(cells) != [0] * (len(cells) - 1) + [1]:
-            return None  # multi-hot or scores: not one-hot
+            one_hot = False  # multi-hot rows or features: only the sample count is known
     if len(widths) != 1:
         return None
+    if not one_hot:
+        return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
     width = widths.pop()
     if width == 1:
         ints = [int(_number(r.elements[0].value)) for r in rows]  # type: ignore[union-attr,arg-type]
