@@ -243,6 +243,10 @@ class Evaluator:
     def _binding(self, name: str, binding: Binding, use: Ctx) -> Value:
         node = binding.value
         if node is None:
+            if binding.iterable is not None:
+                from . import labelflow  # labels: ``for x, y in dataset``
+
+                return labelflow.loop_element(self, binding.iterable, binding.unpack, binding.ctx)
             return UNKNOWN
         if isinstance(node, cst.FunctionDef):
             return UserFunction(self._function_scope(node))

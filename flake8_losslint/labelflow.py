@@ -25,7 +25,19 @@ import libcst as cst
 from . import knowledge as kb
 # evaluate imports this module only inside its hooks: no import cycle at load time.
 from .evaluate import UNKNOWN, Const, LibRef, Loss, Model, Seq, Tensor, Value, argument
-from .facts import INTEGER, MIXED, ONE_HOT, UNKNOWN_HEAD, Head, LabelUse, Labels, LossSpec, Site
+from .facts import (
+    CATEGORICAL,
+    INTEGER,
+    MIXED,
+    ONE_HOT,
+    SPARSE_CATEGORICAL,
+    UNKNOWN_HEAD,
+    Head,
+    LabelUse,
+    Labels,
+    LossSpec,
+    Site,
+)
 
 if TYPE_CHECKING:
     from .collect import CallSite, Collector, Ctx
@@ -146,6 +158,15 @@ _DATASET_KEEPS = frozenset(
 _INTEGER_KEEPS = frozenset("astype flatten ravel squeeze reshape copy numpy".split())
 # Methods of any labels array that keep its encoding and sample count.
 _ANY_KEEPS = frozenset({"astype", "copy", "numpy", "toarray", "to_numpy"})
+
+# tf.nn ops whose labels are class ids (sparse) or one row per class.
+_LOGITS_OP_FAMILIES = {
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": SPARSE_CATEGORICAL,
+    "tensorflow.compat.v1.nn.sparse_softmax_cross_entropy_with_logits": SPARSE_CATEGORICAL,
+    "tensorflow.nn.softmax_cross_entropy_with_logits": CATEGORICAL,
+    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits": CATEGORICAL,
+    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits_v2": CATEGORICAL,
+}
 
 _FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "train_on_batch", "test_on_batch"})
 
@@ -329,6 +350,30 @@ def expression(ev: "Evaluator", node: cst.CSTNode, ctx: "Ctx") -> Value:
                 value_range = (labels.value_range[0] + shift, labels.value_range[1] + shift)
             return Array(replace(labels, value_range=value_range, site=Site(node)))
     return UNKNOWN
+
+
+def loop_element(ev: "Evaluator", iterable: cst.CSTNode, unpack: Tuple[int, ...], ctx: "Ctx") -> Value:
+    """What ``for target in iterable`` binds at ``unpack``: the ``(x, y)`` batches of a
+    dataset or generator, also through ``enumerate(...)``."""
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value == "enumerate"
+        and len(iterable.args) == 1
+        and not _bound_anywhere(ev, "enumerate")
+    ):
+        if unpack[:1] != (1,):
+            return UNKNOWN
+        iterable, unpack = iterable.args[0].value, unpack[1:]
+    data = ev.value(iterable, ctx)
+    if not isinstance(data, Dataset):
+        return UNKNOWN
+    element: Value = Seq((data.features, data.labels))
+    for index in unpack:
+        if not isinstance(element, Seq) or index >= len(element.items):
+            return UNKNOWN
+        element = element.items[index]
+    return element if unpack else UNKNOWN
 
 
 # -- builders ----------------------------------------------------------------------
@@ -757,20 +802,27 @@ def _direct_use(ev: "Evaluator", call: cst.Call, ctx: "Ctx") -> Optional[LabelUs
     """``loss_fn(y_true, y_pred)`` with a Keras loss object or function."""
     callee = ev.value(call.func, ctx)
     spec: Optional[LossSpec] = None
+    true_names: Tuple[str, ...] = ("y_true", "target")
+    pred_names: Tuple[str, ...] = ("y_pred", "output")
+    true_index = 0
     if isinstance(callee, Loss):
         spec = callee.spec
     elif isinstance(callee, LibRef) and callee.qualname in kb.LOSS_FUNCTIONS:
         kind = kb.LOSS_FUNCTIONS[callee.qualname]
         spec = LossSpec(kind.family, None, kind.display, Site(call))
+    elif isinstance(callee, LibRef) and callee.qualname in _LOGITS_OP_FAMILIES:
+        spec = LossSpec(_LOGITS_OP_FAMILIES[callee.qualname], True, _short(callee.qualname), Site(call))
+        true_names, pred_names = ("labels",), ("logits",)
+        true_index = 0 if kb.LOGITS_OPS[callee.qualname] >= 0 else -1  # tf.compat.v1: keywords only
     if spec is None:
         return None
-    true_arg = argument(call, 0, "y_true", "target")
+    true_arg = argument(call, true_index, *true_names)
     if true_arg is None:
         return None
     labels = labels_of(ev, true_arg.value, ctx)
     if labels is None:
         return None
-    pred_arg = argument(call, 1, "y_pred", "output")
+    pred_arg = argument(call, 1 if true_index == 0 else -1, *pred_names)
     pred = ev.value(pred_arg.value, ctx) if pred_arg is not None else UNKNOWN
     head: Head = pred.head if isinstance(pred, Tensor) else UNKNOWN_HEAD
     return LabelUse(labels, spec, head, Site(call))

@@ -25,6 +25,11 @@ def _once(facts: Facts) -> Iterator[Tuple[LabelUse, Set[Site]]]:
         yield use, seen
 
 
+def _other(display: str, tf_nn: str, keras_name: str) -> str:
+    """The loss to switch to, in the same API as the one used."""
+    return tf_nn if display.startswith("tf.") else keras_name
+
+
 def _classes_mismatch(use: LabelUse) -> bool:
     """LL203's condition (shared so that LL205 does not report the same labels twice)."""
     loss, head, labels = use.loss, use.prediction, use.labels
@@ -98,7 +103,7 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
             "LL201",
             loss.site,
             f"{loss.display} gets one-hot labels from {labels.origin} (line {facts.line(labels.site)}): "
-            "pass the integer labels or use categorical_crossentropy",
+            f"pass the integer labels or use {_other(loss.display, 'tf.nn.softmax_cross_entropy_with_logits', 'categorical_crossentropy')}",
             subject=use,
         )
 
@@ -155,7 +160,8 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
             "LL202",
             loss.site,
             f"{loss.display} gets integer labels from {labels.origin} (line {facts.line(labels.site)}): "
-            "one-hot encode them (to_categorical) or use sparse_categorical_crossentropy",
+            "one-hot encode them (to_categorical) or use "
+            f"{_other(loss.display, 'tf.nn.sparse_softmax_cross_entropy_with_logits', 'sparse_categorical_crossentropy')}",
             subject=use,
         )
 
