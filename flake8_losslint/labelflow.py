@@ -24,7 +24,7 @@ import libcst as cst
 
 from . import knowledge as kb
 # evaluate imports this module only inside its hooks: no import cycle at load time.
-from .evaluate import UNKNOWN, Const, LibRef, Loss, Model, Seq, Tensor, Value, argument
+from .evaluate import UNKNOWN, Const, LibRef, Loss, Model, Seq, Tensor, UserFunction, Value, argument
 from .facts import (
     CATEGORICAL,
     INTEGER,
@@ -40,7 +40,7 @@ from .facts import (
 )
 
 if TYPE_CHECKING:
-    from .collect import CallSite, Collector, Ctx
+    from .collect import Binding, CallSite, Collector, Ctx
     from .evaluate import Evaluator
 
 
@@ -763,39 +763,68 @@ def _fit_uses(ev: "Evaluator", site: "CallSite", compiles: Dict[str, List["CallS
 def _compiled_loss(
     ev: "Evaluator", receiver: cst.BaseExpression, fit: "CallSite", compiles: Dict[str, List["CallSite"]]
 ) -> Optional[LossSpec]:
-    """The loss of the ``compile`` on the same model object that reaches ``fit``.
-
-    Only a plain name compiled in the same scope is followed; the name must not
-    be rebound between compile and fit, and every compile that may have run
-    last must configure the same loss family.
-    """
+    """The loss of the ``compile`` on the same model object that reaches ``fit``."""
     if not isinstance(receiver, cst.Name):
         return None
-    name, ctx = receiver.value, fit.ctx
-    candidates = [c for c in compiles.get(name, ()) if c.ctx.scope is ctx.scope and c.ctx.order < ctx.order]
-    if not candidates:
+    return _loss_at(ev, receiver.value, fit.ctx, compiles, 0)
+
+
+def _loss_at(
+    ev: "Evaluator", name: str, ctx: "Ctx", compiles: Dict[str, List["CallSite"]], depth: int
+) -> Optional[LossSpec]:
+    """The loss ``name`` was compiled with, as seen at ``ctx``.
+
+    Compiles on the same name in the same scope count when the name reaches
+    them bound as it is at ``ctx`` (a rebinding in between means another
+    object).  Every compile that may have run last must be the same one.
+    Without such a compile, a model returned by a function of this file is
+    followed into that function (``model = build_and_compile()``).
+    """
+    if depth > 4:
         return None
     bindings = ctx.scope.bindings.get(name, [])
-    at_fit = ev._reaching(bindings, ctx)
+    here = ev._reaching(bindings, ctx)
+    candidates = [
+        c
+        for c in compiles.get(name, ())
+        if c.ctx.scope is ctx.scope and c.ctx.order < ctx.order and ev._reaching(bindings, c.ctx) == here
+    ]
+    if not candidates:
+        return _builder_loss(ev, here, compiles, depth)
     live: List["CallSite"] = []
     for candidate in candidates:
         if candidate.ctx.path == ctx.path[: len(candidate.ctx.path)]:
             live = [candidate]
         else:
             live.append(candidate)
+    if len(live) != 1:
+        return None  # two compiles that may each have run last: the loss is not certain
+    arg = argument(live[0].node, 1, "loss")
+    if arg is None:
+        return None
+    return ev.loss_of(arg.value, live[0].ctx)
+
+
+def _builder_loss(
+    ev: "Evaluator", here: List["Binding"], compiles: Dict[str, List["CallSite"]], depth: int
+) -> Optional[LossSpec]:
+    if len(here) != 1:
+        return None
+    binding = here[0]
+    if not isinstance(binding.value, cst.Call) or binding.unpack:
+        return None
+    callee = ev.value(binding.value.func, binding.ctx)
+    if not isinstance(callee, UserFunction) or not callee.scope.returns:
+        return None
     specs: List[LossSpec] = []
-    for candidate in live:
-        if ev._reaching(bindings, candidate.ctx) != at_fit:
+    for node, return_ctx in callee.scope.returns:
+        if not isinstance(node, cst.Name):
             return None
-        arg = argument(candidate.node, 1, "loss")
-        if arg is None:
-            return None
-        spec = ev.loss_of(arg.value, candidate.ctx)
+        spec = _loss_at(ev, node.value, return_ctx, compiles, depth + 1)
         if spec is None:
             return None
         specs.append(spec)
-    # Two compiles that may each have run last: the loss is not certain.
-    return specs[0] if len(specs) == 1 else None
+    return specs[0] if all(spec == specs[0] for spec in specs) else None
 
 
 def _direct_use(ev: "Evaluator", call: cst.Call, ctx: "Ctx") -> Optional[LabelUse]:

@@ -321,3 +321,70 @@ def test_len_of_a_literal_counts_classes_and_units() -> None:
     use = only(body)
     assert use.labels.num_classes == 3
     assert use.prediction.units == 4
+
+
+def test_compile_inside_a_builder_function() -> None:
+    body = (
+        "def build(units):\n"
+        "    net = keras.Sequential([keras.layers.Dense(units, activation='softmax')])\n"
+        "    net.compile(optimizer='adam', loss='categorical_crossentropy')\n"
+        "    return net\n"
+        "model = build(3)\n"
+        "model.fit(x, np.random.randint(0, 3, size=10))\n"
+    )
+    assert only(body).loss.family == CATEGORICAL
+    # a compile after the builder call overrides it
+    override = body.replace("model.fit", "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit")
+    assert only(override).loss.family == SPARSE_CATEGORICAL
+    # a builder that may return the model before compiling it is not followed
+    branching = body.replace("    net.compile(", "    if units > 2:\n        return net\n    net.compile(")
+    assert only(branching).loss is None
+
+
+@pytest.mark.parametrize(
+    "loop, target",
+    [
+        ("for xb, yb in ds:", "yb"),
+        ("for step, (xb, yb) in enumerate(ds):", "yb"),
+        ("for batch in ds:", "batch[1]"),
+    ],
+)
+def test_training_loop_over_a_dataset(loop: str, target: str) -> None:
+    body = (
+        "y = keras.utils.to_categorical(np.random.randint(0, 3, size=30), 3)\n"
+        "ds = tf.data.Dataset.from_tensor_slices((np.random.rand(30, 2), y)).batch(5)\n"
+        "model = keras.Sequential([keras.layers.Dense(3)])\n"
+        "loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)\n"
+        f"{loop}\n"
+        f"    loss = loss_fn({target}, model(xb))\n"
+    )
+    found = [u for u in uses(body) if u.loss is not None]
+    if target == "batch[1]":
+        assert found == []  # subscripts of a batch are not followed
+    else:
+        assert [u.labels.encoding for u in found] == [ONE_HOT]
+
+
+@pytest.mark.parametrize(
+    "call, family",
+    [
+        ("tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)", SPARSE_CATEGORICAL),
+        ("tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)", SPARSE_CATEGORICAL),
+        ("tf.nn.softmax_cross_entropy_with_logits(y, logits)", CATEGORICAL),
+        ("tf.compat.v1.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits)", CATEGORICAL),
+    ],
+)
+def test_tf_nn_ops_take_labels(call: str, family: str) -> None:
+    body = (
+        "y = tf.one_hot(np.random.randint(0, 4, size=10), 4)\n"
+        "logits = keras.layers.Dense(4)(np.random.rand(10, 3))\n"
+        f"loss = {call}\n"
+    )
+    use = only(body)
+    assert use.loss.family == family and use.labels.encoding == ONE_HOT
+    assert use.prediction.units == 4
+
+
+def test_compat_v1_ops_take_no_positional_labels() -> None:
+    body = "y = tf.one_hot(ids, 4)\nloss = tf.compat.v1.nn.softmax_cross_entropy_with_logits(y, logits)\n"
+    assert uses(body) == []
