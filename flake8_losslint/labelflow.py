@@ -24,7 +24,7 @@ import libcst as cst
 
 from . import knowledge as kb
 # evaluate imports this module only inside its hooks: no import cycle at load time.
-from .evaluate import UNKNOWN, Const, LibRef, Loss, Model, Seq, Tensor, UserFunction, Value, argument
+from .evaluate import UNKNOWN, Const, LibRef, Loss, Model, Seq, Tensor, UserClass, UserFunction, Value, argument
 from .facts import (
     CATEGORICAL,
     INTEGER,
@@ -40,7 +40,7 @@ from .facts import (
 )
 
 if TYPE_CHECKING:
-    from .collect import Binding, CallSite, Collector, Ctx
+    from .collect import Binding, CallSite, ClassInfo, Collector, Ctx
     from .evaluate import Evaluator
 
 
@@ -729,7 +729,7 @@ def _fit_uses(ev: "Evaluator", site: "CallSite", compiles: Dict[str, List["CallS
     func = call.func
     assert isinstance(func, cst.Attribute)
     model = ev.value(func.value, ctx)
-    if not isinstance(model, Model):
+    if not isinstance(model, Model) or _custom_steps(ev, func.value, ctx):
         return []
     loss = _compiled_loss(ev, func.value, site, compiles)
     head = model.head
@@ -758,6 +758,31 @@ def _fit_uses(ev: "Evaluator", site: "CallSite", compiles: Dict[str, List["CallS
             if isinstance(data, Dataset) and isinstance(data.labels, Array):
                 uses.append(LabelUse(data.labels.labels, loss, head, Site(call)))
     return uses
+
+
+def _custom_steps(ev: "Evaluator", receiver: cst.BaseExpression, ctx: "Ctx") -> bool:
+    """An instance of a model class of this file that overrides ``train_step``/``test_step``:
+    those may transform the labels before the loss sees them."""
+    if not isinstance(receiver, cst.Name):
+        return False
+    for binding in ev._reaching(ctx.scope.bindings.get(receiver.value, []), ctx):
+        if isinstance(binding.value, cst.Call):
+            cls = ev.value(binding.value.func, binding.ctx)
+            if isinstance(cls, UserClass) and _overrides_steps(ev, cls.info, 0):
+                return True
+    return False
+
+
+def _overrides_steps(ev: "Evaluator", info: "ClassInfo", depth: int) -> bool:
+    if any(name in info.methods for name in ("train_step", "test_step", "compute_loss")):
+        return True
+    if depth > 8:
+        return False
+    for base in info.node.bases:
+        value = ev.value(base.value, info.ctx)
+        if isinstance(value, UserClass) and _overrides_steps(ev, value.info, depth + 1):
+            return True
+    return False
 
 
 def _compiled_loss(

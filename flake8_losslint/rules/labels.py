@@ -87,10 +87,12 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     or keep the sparse loss and drop the `to_categorical` call.
 
     ## Known problems
-    The `compile` and the `fit` must be on the same model name in the same
-    function; a model compiled inside a builder function is not followed.
-    Labels from functions the linter cannot see, or assigned two different
-    encodings on different branches, are not checked.
+    The `compile` must be on the same model name as the `fit`, in the same
+    function or in a function of the same file that returns the model
+    (`model = build_and_compile()`). Labels from functions the linter cannot
+    see, labels assigned two different encodings on different branches, and
+    `Dataset.map` with a named function are not checked. `LabelBinarizer` is
+    not followed: with two classes it gives one 0/1 column, not one-hot rows.
     """
     for use, seen in _once(facts):
         loss, labels = use.loss, use.labels
