@@ -171,6 +171,7 @@ class LabelUse:
     prediction: Head
     call_site: Site
     features: Optional[Labels] = None  # what is known about x (its sample count)
+    ignore_class: bool = False  # the loss sets ``ignore_class``: some label values are skipped
 
 
 @dataclass(frozen=True)

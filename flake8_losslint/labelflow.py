@@ -699,7 +699,19 @@ def labels_of(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx") -> Optional
 
 
 # -- where labels meet a loss ---------------------------------------------------------------
+def _with_ignore_class(use: LabelUse) -> LabelUse:
+    """Notes a loss built with ``ignore_class=...`` (labels with that value are skipped)."""
+    node = use.loss.site.node if use.loss is not None else None
+    if isinstance(node, cst.Call) and argument(node, -1, "ignore_class") is not None:
+        return replace(use, ignore_class=True)
+    return use
+
+
 def label_uses(ev: "Evaluator", collected: "Collector") -> List[LabelUse]:
+    return [_with_ignore_class(use) for use in _label_uses(ev, collected)]
+
+
+def _label_uses(ev: "Evaluator", collected: "Collector") -> List[LabelUse]:
     uses: List[LabelUse] = []
     compiles: Dict[str, List["CallSite"]] = {}
     for site in collected.calls:

@@ -37,7 +37,7 @@ def _classes_mismatch(use: LabelUse) -> bool:
         return False
     if loss.family == CATEGORICAL and labels.encoding == ONE_HOT:
         return labels.num_classes != head.units
-    if loss.family == SPARSE_CATEGORICAL and labels.encoding == INTEGER:
+    if loss.family == SPARSE_CATEGORICAL and labels.encoding == INTEGER and not use.ignore_class:
         return labels.num_classes > head.units
     return False
 
@@ -314,7 +314,8 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
 
     ## Known problems
     When the labels also have more classes than the output has units, LL203
-    reports it instead. Sigmoid outputs are left to LL105.
+    reports it instead. Sigmoid outputs are left to LL105. A loss built with
+    `ignore_class=...` is not checked.
     """
     for use, seen in _once(facts):
         loss, head, labels = use.loss, use.prediction, use.labels
@@ -322,6 +323,8 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
             continue
         if labels.value_range is None or head.units is None or head.activation == SIGMOID:
             continue
+        if use.ignore_class:
+            continue  # e.g. ignore_class=-1 for padding labels
         low, high = labels.value_range
         if 0 <= low and high < head.units:
             continue
