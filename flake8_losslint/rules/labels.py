@@ -353,8 +353,9 @@ def mixed_label_encodings(facts: Facts) -> Iterator[Finding]:
     ## Why is this bad?
     The array has no regular shape. NumPy raises `ValueError: setting an
     array element with a sequence ... inhomogeneous shape`; with
-    `dtype=object` the error moves to Keras, which cannot convert it to a
-    tensor.
+    `dtype=object` the error moves to `fit` (`ValueError: Invalid dtype:
+    object`), and a plain list fails in `fit` or in the loss
+    (`Can't convert non-rectangular Python sequence to Tensor`).
 
     The finding is reported on the first element of the rarer kind.
 
