@@ -178,7 +178,9 @@ def _int(value: Value) -> Optional[int]:
     return None
 
 
-def _int_arg(ev: "Evaluator", call: cst.Call, index: int, names: Sequence[str], ctx: "Ctx") -> Tuple[Optional[int], Optional[cst.Arg]]:
+def _int_arg(
+    ev: "Evaluator", call: cst.Call, index: int, names: Sequence[str], ctx: "Ctx"
+) -> Tuple[Optional[int], Optional[cst.Arg]]:
     arg = argument(call, index, *names)
     if arg is None:
         return None, None
@@ -560,7 +562,7 @@ def _dataset_map(ev: "Evaluator", dataset: Dataset, node: cst.Call, ctx: "Ctx") 
     """``ds.map(lambda x, y: (f(x), y))`` keeps the labels; ``(x, tf.one_hot(y, n))`` encodes them."""
     arg = argument(node, 0, "map_func")
     fn = arg.value if arg is not None else None
-    if not isinstance(fn, cst.Lambda) or len(fn.params.params) != 2 or fn.params.star_arg != cst.MaybeSentinel.DEFAULT and fn.params.star_arg is not None:
+    if not isinstance(fn, cst.Lambda) or len(fn.params.params) != 2 or isinstance(fn.params.star_arg, cst.Param):
         return UNKNOWN
     params = [p.name.value for p in fn.params.params]
     body = fn.body
@@ -570,8 +572,11 @@ def _dataset_map(ev: "Evaluator", dataset: Dataset, node: cst.Call, ctx: "Ctx") 
     features = dataset.features if isinstance(x_out, cst.Name) and x_out.value == params[0] else UNKNOWN
     if isinstance(y_out, cst.Name) and y_out.value == params[1]:
         return Dataset(features, dataset.labels)
-    if isinstance(y_out, cst.Call) and y_out.args and isinstance(y_out.args[0].value, cst.Name) and y_out.args[0].value.value == params[1]:
+    first = y_out.args[0].value if isinstance(y_out, cst.Call) and y_out.args else None
+    if isinstance(y_out, cst.Call) and isinstance(first, cst.Name) and first.value == params[1]:
         callee = ev.value(y_out.func, ctx)
+        if isinstance(callee, LibRef) and callee.qualname in _CASTS:
+            return Dataset(features, dataset.labels)
         if isinstance(callee, LibRef) and callee.qualname in _ONE_HOT_OPS and not _mentions(y_out.args[1:], params):
             index, names, axis_index = _ONE_HOT_OPS[callee.qualname]
             if argument(y_out, axis_index, "axis") is not None:

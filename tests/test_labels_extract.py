@@ -388,3 +388,12 @@ def test_tf_nn_ops_take_labels(call: str, family: str) -> None:
 def test_compat_v1_ops_take_no_positional_labels() -> None:
     body = "y = tf.one_hot(ids, 4)\nloss = tf.compat.v1.nn.softmax_cross_entropy_with_logits(y, logits)\n"
     assert uses(body) == []
+
+
+def test_map_with_a_cast_keeps_the_labels() -> None:
+    body = (
+        "ds = tf.data.Dataset.from_tensor_slices((x, keras.utils.to_categorical(np.random.randint(0, 3, size=9))))\n"
+        "ds = ds.map(lambda a, b: (a, tf.cast(b, tf.float32)))\n"
+        f"{MODEL}model.fit(ds)\n"
+    )
+    assert [u.labels.encoding for u in uses(body) if u.loss is not None] == [ONE_HOT]

@@ -30,6 +30,10 @@ def _other(display: str, tf_nn: str, keras_name: str) -> str:
     return tf_nn if display.startswith("tf.") else keras_name
 
 
+def _units(count: int) -> str:
+    return "1 unit" if count == 1 else f"{count} units"
+
+
 def _classes_mismatch(use: LabelUse) -> bool:
     """LL203's condition (shared so that LL205 does not report the same labels twice)."""
     loss, head, labels = use.loss, use.prediction, use.labels
@@ -105,7 +109,8 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
             "LL201",
             loss.site,
             f"{loss.display} gets one-hot labels from {labels.origin} (line {facts.line(labels.site)}): "
-            f"pass the integer labels or use {_other(loss.display, 'tf.nn.softmax_cross_entropy_with_logits', 'categorical_crossentropy')}",
+            "pass the integer labels or use "
+            f"{_other(loss.display, 'tf.nn.softmax_cross_entropy_with_logits', 'categorical_crossentropy')}",
             subject=use,
         )
 
@@ -163,7 +168,7 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
             loss.site,
             f"{loss.display} gets integer labels from {labels.origin} (line {facts.line(labels.site)}): "
             "one-hot encode them (to_categorical) or use "
-            f"{_other(loss.display, 'tf.nn.sparse_softmax_cross_entropy_with_logits', 'sparse_categorical_crossentropy')}",
+            + _other(loss.display, "tf.nn.sparse_softmax_cross_entropy_with_logits", "sparse_categorical_crossentropy"),
             subject=use,
         )
 
@@ -221,7 +226,7 @@ def units_differ_from_classes(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL203",
             site,
-            f"the output has {head.units} units but the labels have {labels.num_classes} classes "
+            f"the output has {_units(head.units)} but the labels have {labels.num_classes} classes "
             f"({labels.origin}, line {facts.line(labels.site)}): give the output layer {labels.num_classes} units",
             subject=use,
         )
@@ -336,7 +341,7 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL205",
             labels.site,
-            f"labels range over {low}..{high} but {loss.display} on {head.units} output units{where} "
+            f"labels range over {low}..{high} but {loss.display} on {_units(head.units)}{where} "
             f"needs 0..{head.units - 1}: {fix}",
             subject=use,
         )
