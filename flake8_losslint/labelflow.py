@@ -279,10 +279,10 @@ def other_call(ev: "Evaluator", node: cst.Call, callee: Value, ctx: "Ctx") -> Va
     """Calls the core evaluator leaves unknown: ``len(...)`` and methods of our values."""
     func = node.func
     if isinstance(func, cst.Name) and func.value == "len" and callee == UNKNOWN and len(node.args) == 1:
-        if _bound_anywhere(ev, "len"):
+        if _bound_anywhere(ev, "len") or _mutated(ev, node.args[0].value):
             return UNKNOWN
         seq = ev.value(node.args[0].value, ctx)
-        return Const(len(seq.items)) if isinstance(seq, Seq) else UNKNOWN
+        return Const(len(seq.items)) if isinstance(seq, Seq) and seq.items else UNKNOWN
     if not isinstance(func, cst.Attribute):
         return UNKNOWN
     method = func.attr.value
@@ -599,6 +599,25 @@ def _mentions(args: Sequence[cst.Arg], names: Sequence[str]) -> bool:
     return bool(found)
 
 
+_MUTATORS = frozenset("append extend insert pop remove clear sort reverse update add".split())
+
+
+def _mutated(ev: "Evaluator", node: cst.BaseExpression) -> bool:
+    """A name whose list is changed in place somewhere (``names.append(...)``):
+    its literal length and contents are not to be trusted."""
+    if not isinstance(node, cst.Name):
+        return False
+    names = getattr(ev, "_labelflow_mutated", None)  # computed once per file
+    if names is None:
+        names = set()
+        for site in ev.collected.calls:
+            func = site.node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS and isinstance(func.value, cst.Name):
+                names.add(func.value.value)
+        setattr(ev, "_labelflow_mutated", names)
+    return node.value in names
+
+
 def _bound_anywhere(ev: "Evaluator", name: str) -> bool:
     if ev.imports.lookup(name) is not None:
         return True
@@ -677,6 +696,8 @@ def _literal_through_names(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx"
     if isinstance(node, (cst.List, cst.Tuple)):
         return _literal(node, Site(node))
     if isinstance(node, cst.Name):
+        if _mutated(ev, node):
+            return None
         scope = ctx.scope
         bindings = scope.bindings.get(node.value)
         if not bindings:

@@ -397,3 +397,14 @@ def test_map_with_a_cast_keeps_the_labels() -> None:
         f"{MODEL}model.fit(ds)\n"
     )
     assert [u.labels.encoding for u in uses(body) if u.loss is not None] == [ONE_HOT]
+
+
+def test_lists_changed_in_place_are_not_literal() -> None:
+    body = (
+        "names = []\nfor d in dirs:\n    names.append(d)\n"
+        "y = keras.utils.to_categorical(ids, len(names))\n"
+        f"{MODEL}model.fit(x, y)\n"
+    )
+    assert only(body).labels.num_classes is None
+    body = "targets = [0, 1, 2]\ntargets.append(3)\n" f"{MODEL}model.fit(np.random.rand(3, 2), targets)\n"
+    assert uses(body) == []
