@@ -552,10 +552,12 @@ def _train_test_split(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
 
 def _from_tensor_slices(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
     arg = argument(node, 0, "tensors")
-    if arg is None or not isinstance(arg.value, cst.Tuple) or len(arg.value.elements) != 2:
+    if arg is None:
         return UNKNOWN
-    x_node, y_node = (el.value for el in arg.value.elements)
-    return Dataset(_as_array(ev, x_node, ctx), _as_array(ev, y_node, ctx))
+    if isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
+        x_node, y_node = (el.value for el in arg.value.elements)
+        return Dataset(_as_array(ev, x_node, ctx), _as_array(ev, y_node, ctx))
+    return UNKNOWN  # one array (no labels), a list (stacked into one tensor), a dict, ...
 
 
 def _dataset_map(ev: "Evaluator", dataset: Dataset, node: cst.Call, ctx: "Ctx") -> Value:
