@@ -154,7 +154,8 @@ _DATASET_KEEPS = frozenset(
     "batch shuffle prefetch cache repeat take skip shard with_options padded_batch "
     "rebatch unbatch filter ignore_errors".split()
 )
-# Methods of an array of class ids that keep it one: casts and reshapes.
+# Methods of an array of class ids that keep it one: casts, flattening (of a
+# (N, 1) column) and ``reshape(-1)``/``reshape(-1, 1)`` (checked where used).
 _INTEGER_KEEPS = frozenset("astype flatten ravel squeeze reshape copy numpy".split())
 # Methods of any labels array that keep its encoding and sample count.
 _ANY_KEEPS = frozenset({"astype", "copy", "numpy", "toarray", "to_numpy"})
@@ -311,11 +312,22 @@ def other_call(ev: "Evaluator", node: cst.Call, callee: Value, ctx: "Ctx") -> Va
         labels = receiver.labels
         if method == "argmax":
             return _argmax(ev, node, ctx, -1, receiver)
+        if labels.encoding == INTEGER and method == "reshape" and not _column_reshape(ev, node, ctx):
+            return UNKNOWN
         if labels.encoding == INTEGER and method in _INTEGER_KEEPS:
             return receiver
         if method in _ANY_KEEPS:
             return receiver
     return UNKNOWN
+
+
+def _column_reshape(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> bool:
+    """``reshape(-1)``, ``reshape(-1, 1)``, ``reshape((-1, 1))``: class ids stay class ids."""
+    values = [ev.value(arg.value, ctx) for arg in node.args]
+    if len(values) == 1 and isinstance(values[0], Seq):
+        values = list(values[0].items)
+    dims = [_int(value) for value in values]
+    return dims in ([-1], [-1, 1])
 
 
 def expression(ev: "Evaluator", node: cst.CSTNode, ctx: "Ctx") -> Value:
@@ -402,19 +414,29 @@ def _randint(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
     assert high is not None
     if high <= low:
         return UNKNOWN
-    samples, samples_site = None, None
+    # Class ids only for a (N,) or (N, 1) size; (N, k) is a matrix (e.g. multi-hot
+    # targets) and no size is a single number.
     size = argument(node, 2, "size")
-    if size is not None:
-        samples = _first_dim(ev.value(size.value, ctx))
-        samples_site = Site(node) if samples is not None else None
+    shape = ev.value(size.value, ctx) if size is not None else UNKNOWN
+    if isinstance(shape, Const):
+        dims: Tuple[Optional[int], ...] = (_int(shape),)
+    elif isinstance(shape, Seq) and shape.items:
+        dims = tuple(_int(item) for item in shape.items)
+    else:
+        return UNKNOWN
+    if any(dim is None for dim in dims):
+        return UNKNOWN
+    site = Site(node)
+    if dims[1:] not in ((), (1,)):
+        return Array(Labels(None, "np.random.randint", site, samples=dims[0], samples_site=site))
     return Array(
         Labels(
             INTEGER,
             "np.random.randint",
-            Site(node),
+            site,
             num_classes=high - low,
-            samples=samples,
-            samples_site=samples_site,
+            samples=dims[0],
+            samples_site=site,
             value_range=(low, high - 1),
         )
     )

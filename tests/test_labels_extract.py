@@ -60,6 +60,8 @@ def only(body: str, header: str = HEADER) -> LabelUse:
         ("ids", INTEGER, 5),
         ("ids.astype('int32')", INTEGER, 5),
         ("ids.reshape(-1, 1)", INTEGER, 5),
+        ("ids.reshape((-1, 1))", INTEGER, 5),
+        ("ids.reshape(-1)", INTEGER, 5),
         ("tf.cast(ids, tf.int64)", INTEGER, 5),
         ("np.array([0, 1, 2, 1])", INTEGER, None),
         ("np.array([[0, 1, 0], [1, 0, 0]])", ONE_HOT, 3),
@@ -84,6 +86,7 @@ def test_encoding_of_labels(expr: str, encoding: str, classes) -> None:
         "np.eye(5, 3)[ids]",
         "tf.one_hot(ids, 5, axis=0)",
         "ids[:50]",
+        "ids.reshape(50, 2)",
         "load_labels()",
     ],
 )
@@ -101,8 +104,13 @@ model.fit(scores, y)
 def test_randint_forms() -> None:
     use = only(f"y = np.random.randint(10, size=(64, 1))\n{MODEL}model.fit(np.random.rand(64, 3), y)\n")
     assert (use.labels.num_classes, use.labels.value_range, use.labels.samples) == (10, (0, 9), 64)
-    use = only(f"y = np.random.randint(low=1, high=4)\n{MODEL}model.fit(x, y)\n")
-    assert (use.labels.num_classes, use.labels.value_range, use.labels.samples) == (3, (1, 3), None)
+    use = only(f"y = np.random.randint(low=1, high=4, size=8)\n{MODEL}model.fit(x, y)\n")
+    assert (use.labels.num_classes, use.labels.value_range, use.labels.samples) == (3, (1, 3), 8)
+    # a (N, k) matrix is not class ids (multi-hot targets); no size is one number
+    use = only(f"y = np.random.randint(0, 2, size=(8, 3))\n{MODEL}model.fit(x, y)\n")
+    assert (use.labels.encoding, use.labels.samples) == (None, 8)
+    assert uses(f"y = np.random.randint(0, 2)\n{MODEL}model.fit(x, y)\n") == []
+    assert uses(f"y = np.random.randint(0, 2, size=shape)\n{MODEL}model.fit(x, y)\n") == []
 
 
 def test_arithmetic_shifts_the_range() -> None:
