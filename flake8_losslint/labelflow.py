@@ -354,6 +354,13 @@ def expression(ev: "Evaluator", node: cst.CSTNode, ctx: "Ctx") -> Value:
             if isinstance(op, cst.FloorDivide) and b != 0:
                 return Const(a // b)
             return UNKNOWN
+        if (
+            isinstance(left, Array)
+            and left.labels.encoding is None
+            and isinstance(right, Const)
+            and isinstance(right.value, (int, float))
+        ):
+            return left  # x / 255.0: still the same samples
         if isinstance(left, Array) and b is not None and isinstance(op, (cst.Add, cst.Subtract)):
             labels = left.labels
             if labels.encoding != INTEGER:

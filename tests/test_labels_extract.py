@@ -416,3 +416,20 @@ def test_lists_changed_in_place_are_not_literal() -> None:
     assert only(body).labels.num_classes is None
     body = "targets = [0, 1, 2]\ntargets.append(3)\n" f"{MODEL}model.fit(np.random.rand(3, 2), targets)\n"
     assert uses(body) == []
+
+
+def test_scaled_features_keep_their_sample_count() -> None:
+    use = only(f"x = np.random.rand(64, 3) / 255.0\ny = np.random.randint(0, 3, size=32)\n{MODEL}model.fit(x, y)\n")
+    assert use.features is not None and use.features.samples == 64
+
+
+def test_head_knows_where_its_width_is_written() -> None:
+    body = (
+        "model = keras.Sequential([keras.layers.Dense(4), keras.layers.Activation('softmax')])\n"
+        "model.compile(loss='categorical_crossentropy')\n"
+        "model.fit(x, keras.utils.to_categorical(ids, 3))\n"
+    )
+    module = cst.parse_module(HEADER + body)
+    use = extract(module, Positions(module)).label_uses[0]
+    assert use.prediction.units == 4
+    assert Positions(module)(use.prediction.units_site) == (4, 26)
