@@ -10,6 +10,7 @@ from . import knowledge as kb
 from .collect import collect
 from .evaluate import Evaluator, Layer, LibRef, Model, Tensor, argument
 from .facts import Facts, LayerFact, LogitsOpUse, LossUse, Positions, Site
+from .labelflow import label_uses
 
 
 def extract(module: cst.Module, positions: Positions) -> Facts:
@@ -57,8 +58,6 @@ def extract(module: cst.Module, positions: Positions) -> Facts:
             loss_uses.append(LossUse(spec, head, Site(call)))
         elif isinstance(callee, Layer):
             evaluator.value(call, ctx)  # Activation('softmax')(x): notes softmax over one unit
-
-    from .labelflow import label_uses
 
     return Facts(
         label_uses=tuple(label_uses(evaluator, collected)),
