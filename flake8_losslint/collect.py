@@ -55,6 +55,7 @@ class Binding:
     value: Optional[cst.CSTNode]
     ctx: Ctx
     unpack: Tuple[int, ...] = ()
+    iterable: Optional[cst.CSTNode] = None  # ``for target in iterable``: value is None
 
 
 @dataclass
@@ -243,7 +244,7 @@ class Collector(cst.CSTVisitor):
 
     def visit_For_body(self, node: cst.For) -> None:
         self._push_block()
-        self._bind_target(node.target, None, self.ctx())
+        self._bind_target(node.target, None, self.ctx(), iterable=node.iter)
 
     def leave_For_body(self, node: cst.For) -> None:
         self._pop_block()
@@ -342,14 +343,17 @@ class Collector(cst.CSTVisitor):
         value: Optional[cst.CSTNode],
         rhs: Ctx,
         unpack: Tuple[int, ...] = (),
+        iterable: Optional[cst.CSTNode] = None,
     ) -> None:
         if isinstance(target, cst.Name):
-            self._bind_name(target.value, value, rhs, unpack)
+            self._bind_name(target.value, value, rhs, unpack, iterable)
         elif isinstance(target, (cst.Tuple, cst.List)):
             starred = any(isinstance(el, cst.StarredElement) for el in target.elements)
             for index, element in enumerate(target.elements):
                 inner = value if not starred else None
-                self._bind_target(element.value, inner, rhs, unpack + (index,))
+                self._bind_target(
+                    element.value, inner, rhs, unpack + (index,), iterable if not starred else None
+                )
         elif isinstance(target, cst.Attribute):
             dotted = dotted_name(target)
             if dotted is not None:
@@ -359,10 +363,15 @@ class Collector(cst.CSTVisitor):
             self.stores.append(target)
 
     def _bind_name(
-        self, name: str, value: Optional[cst.CSTNode], rhs: Ctx, unpack: Tuple[int, ...] = ()
+        self,
+        name: str,
+        value: Optional[cst.CSTNode],
+        rhs: Ctx,
+        unpack: Tuple[int, ...] = (),
+        iterable: Optional[cst.CSTNode] = None,
     ) -> None:
         assert self._scope is not None
-        binding = Binding(self._tick(), self._path, value, rhs, unpack)
+        binding = Binding(self._tick(), self._path, value, rhs, unpack, iterable)
         self._scope.bindings.setdefault(name, []).append(binding)
 
     def _bind_attribute(

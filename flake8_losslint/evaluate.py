@@ -187,6 +187,10 @@ class Evaluator:
             inner = self.value(node.expression, ctx)
             if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
                 return Const(-inner.value)
+        if isinstance(node, (cst.Subscript, cst.BinaryOperation)):
+            from . import labelflow  # labels: np.eye(n)[y], y - 1
+
+            return labelflow.expression(self, node, ctx)
         return UNKNOWN
 
     # -- names ---------------------------------------------------------------
@@ -242,6 +246,10 @@ class Evaluator:
     def _binding(self, name: str, binding: Binding, use: Ctx) -> Value:
         node = binding.value
         if node is None:
+            if binding.iterable is not None:
+                from . import labelflow  # labels: ``for x, y in dataset``
+
+                return labelflow.loop_element(self, binding.iterable, binding.unpack, binding.ctx)
             return UNKNOWN
         if isinstance(node, cst.FunctionDef):
             return UserFunction(self._function_scope(node))
@@ -358,7 +366,9 @@ class Evaluator:
             return UNKNOWN
         if isinstance(callee, UserFunction):
             return self._returns(callee.scope)
-        return UNKNOWN
+        from . import labelflow  # labels: len(...), methods of arrays and datasets
+
+        return labelflow.other_call(self, node, callee, ctx)
 
     def _returns(self, scope: Scope) -> Value:
         if not scope.returns:
@@ -417,10 +427,12 @@ class Evaluator:
             inner = self.value(arg.value, ctx) if arg is not None else UNKNOWN
             incoming = inner.head if isinstance(inner, Tensor) else UNKNOWN_HEAD
             via = VIA_KERAS if qualname in kb.KERAS_CACHING_ACTIVATIONS else VIA_OP
-            head = Head(kb.ACTIVATION_FUNCTIONS[qualname], incoming.units, Site(node), via)
+            head = Head(kb.ACTIVATION_FUNCTIONS[qualname], incoming.units, Site(node), via, units_site=incoming.units_site)
             self._note_softmax(head)
             return Tensor(head)
-        return UNKNOWN
+        from . import labelflow  # labels: to_categorical, load_data, datasets, ...
+
+        return labelflow.library_call(self, qualname, node, ctx)
 
     def _sequential(self, node: cst.Call, ctx: Ctx) -> Value:
         arg = argument(node, 0, "layers")
@@ -451,10 +463,10 @@ class Evaluator:
                 return UNKNOWN_HEAD
             if layer.activation == LINEAR:
                 return incoming
-            head = Head(layer.activation, incoming.units, layer.activation_site, layer.via)
+            head = Head(layer.activation, incoming.units, layer.activation_site, layer.via, units_site=incoming.units_site)
             self._note_softmax(head)
             return head
-        return Head(layer.activation, layer.units, layer.activation_site, layer.via)
+        return Head(layer.activation, layer.units, layer.activation_site, layer.via, units_site=layer.site)
 
     def _note_softmax(self, head: Head) -> None:
         if head.activation == SOFTMAX and head.units == 1 and head not in self.single_unit_softmax:

@@ -12,6 +12,7 @@ from .custom_losses import extract_custom
 from .evaluate import Evaluator, Layer, LibRef, Model, Tensor, argument
 from .facts import Facts, LayerFact, LogitsOpUse, LossUse, Positions, Site, TorchLossUse
 from .torch_models import TorchModels
+from .labelflow import label_uses
 
 
 def extract(module: cst.Module, positions: Positions) -> Facts:
@@ -69,6 +70,7 @@ def extract(module: cst.Module, positions: Positions) -> Facts:
 
     custom = extract_custom(collected, evaluator)
     return Facts(
+        label_uses=tuple(label_uses(evaluator, collected)),
         loss_uses=tuple(loss_uses),
         logits_ops=tuple(logits_ops),
         layers=tuple(layers),

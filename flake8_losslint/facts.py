@@ -81,6 +81,7 @@ class Head:
     # GaussianNoise, ...), by class name: runtime probes rebuild them, since
     # Keras's cached logits do not survive them in training.
     after: Tuple[str, ...] = ()
+    units_site: Optional[Site] = None  # the layer whose width ``units`` is
 
     @property
     def known(self) -> bool:
@@ -272,6 +273,49 @@ class LossSignature:
     definition_site: Site
 
 
+# Label encodings.
+ONE_HOT = "one-hot"
+INTEGER = "integer"  # class ids, (N,) or (N, 1)
+MIXED = "mixed"  # class ids beside one-hot rows in one array literal
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What is known about an array used as labels (or as the x beside them).
+
+    ``encoding`` is ONE_HOT, INTEGER, MIXED or None (only the sample count is
+    known, e.g. ``np.random.rand(512, 20)``).  ``value_range`` is the inclusive
+    range of integer labels.  Each known number carries the site it was read
+    from, for messages.
+    """
+
+    encoding: Optional[str]
+    origin: str  # how the program builds it, for messages: "to_categorical", "mnist.load_data()"
+    site: Site  # where the encoding is decided
+    num_classes: Optional[int] = None
+    samples: Optional[int] = None
+    samples_site: Optional[Site] = None
+    value_range: Optional[Tuple[int, int]] = None
+    odd_site: Optional[Site] = None  # MIXED: the first element of the rarer kind
+
+
+@dataclass(frozen=True)
+class LabelUse:
+    """Labels meeting a loss or their inputs.
+
+    ``fit(x, y)``/``evaluate``/``train_on_batch`` (the loss of the model's
+    ``compile``), ``validation_data=(x, y)``, ``loss_fn(y_true, y_pred)``, or
+    ``Dataset.from_tensor_slices((x, y))`` (``loss`` None).
+    """
+
+    labels: Labels
+    loss: Optional[LossSpec]
+    prediction: Head
+    call_site: Site
+    features: Optional[Labels] = None  # what is known about x (its sample count)
+    ignore_class: bool = False  # the loss sets ``ignore_class``: some label values are skipped
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything one file tells the rules."""
@@ -290,6 +334,7 @@ class Facts:
     scalar_loss_returns: Tuple[ScalarLossReturn, ...] = ()
     unguarded_logs: Tuple[UnguardedLog, ...] = ()
     loss_signatures: Tuple[LossSignature, ...] = ()
+    label_uses: Tuple[LabelUse, ...] = ()
     positions: Optional[Positions] = field(default=None, compare=False, repr=False)
 
     def line(self, site: Site) -> int:

@@ -77,6 +77,9 @@ def _canonical_keras(qualified: str) -> str:
     if len(parts) < 2:
         return qualified
     head = parts[1]
+    if head == "datasets" and len(parts) >= 4:
+        # keras.datasets.mnist.load_data: the dataset matters, keep it.
+        return "keras.datasets." + ".".join(parts[-2:])
     if head in _KERAS_FLAT and len(parts) >= 3:
         return _KERAS_FLAT[head] + parts[-1]
     if parts[-1] in _KERAS_MODEL_CLASSES and (len(parts) == 2 or head in _KERAS_MODEL_HOMES):
