@@ -23,7 +23,7 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from . import __version__
-from . import output
+from . import notebooks, output
 from .docs import rule_page
 from .engine import Report, analyze_module
 from .fixes import (
@@ -44,6 +44,7 @@ from .rules import all_rules
 DEFAULT_EXCLUDE = (
     ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
     ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", "site-packages",
+    ".ipynb_checkpoints",
 )
 
 # flake8's VALID_CODE_PREFIX: what --select/--ignore accept.
@@ -121,7 +122,7 @@ def _excluded(name: str, patterns: Sequence[str]) -> bool:
 
 
 def iter_paths(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
-    """Files to check: those named, and the *.py files under the directories named."""
+    """Files to check: those named, and the *.py and *.ipynb files under the directories named."""
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path
@@ -129,7 +130,7 @@ def iter_paths(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not _excluded(d, exclude))
             for name in sorted(files):
-                if name.endswith(".py") and not _excluded(name, exclude):
+                if name.endswith((".py", ".ipynb")) and not _excluded(name, exclude):
                     yield os.path.join(root, name)
 
 
@@ -137,8 +138,10 @@ def iter_paths(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
 class SourceFile:
     path: str  # "-" for stdin
     display: str
-    source: str
+    source: str  # Python source; for a notebook, its code cells joined (notebooks.program)
     encoding: str = "utf-8"
+    notebook: Optional[notebooks.Program] = None
+    raw: str = ""  # a notebook's JSON text, as read
 
     @classmethod
     def read(cls, path: str, stdin_name: str) -> "SourceFile":
@@ -149,12 +152,25 @@ class SourceFile:
             with open(path, "rb") as handle:
                 data = handle.read()
             display = path
+        if display.endswith(".ipynb"):
+            raw = data.decode("utf-8")
+            whole = notebooks.program(notebooks.load(raw))
+            return cls(path, display, whole.source, "utf-8", whole, raw)
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return cls(path, display, data.decode(encoding), encoding)
 
-    def write(self, source: str) -> None:
+    def content(self, source: str) -> str:
+        """What the file holds once its Python source is ``source``."""
+        if self.notebook is None:
+            return source
+        return notebooks.with_fixed_program(self.raw, source, self.notebook)
+
+    def original(self) -> str:
+        return self.source if self.notebook is None else self.raw
+
+    def write(self, content: str) -> None:
         with open(self.path, "wb") as handle:
-            handle.write(source.encode(self.encoding))
+            handle.write(content.encode(self.encoding))
 
 
 # -- selection and noqa ---------------------------------------------------------------------------
@@ -229,7 +245,16 @@ def _fix_labels(source: str, keep: Keep, style: str, unsafe_only: bool) -> List[
 
 
 def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) -> List[output.Finding]:
-    return [output.Finding(file.display, r.line, r.col + 1, r.code, r.message, label) for r, label in labelled]
+    if file.notebook is None:
+        return [output.Finding(file.display, r.line, r.col + 1, r.code, r.message, label) for r, label in labelled]
+    found = []
+    for report, label in labelled:
+        located = notebooks.locate(file.notebook, report)
+        if located is not None:
+            where, r = located
+            found.append(output.Finding(file.display, where.line, r.col + 1, r.code, r.message, label,
+                                        where.cell, where.index))
+    return found
 
 
 def _check_file(run: Run, file: SourceFile, keep: Keep) -> None:
@@ -257,22 +282,24 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
             labelled = _fix_labels(fixed, keep, args.style, unsafe_only=True)
             if args.unsafe_fixes:
                 labelled = [(report, None) for report, _ in labelled]
+    # A notebook keeps its JSON: only the changed cells' sources are replaced.
+    before, after = file.original(), file.content(fixed)
     # Everything is computed: now write (an error above leaves the file, or stdin, as it was).
-    changed = fixed != file.source
+    changed = after != before
     if args.diff:
         if changed:
             sys.stdout.writelines(
                 difflib.unified_diff(
-                    file.source.splitlines(keepends=True),
-                    fixed.splitlines(keepends=True),
+                    before.splitlines(keepends=True),
+                    after.splitlines(keepends=True),
                     fromfile=f"a/{file.display}",
                     tofile=f"b/{file.display}",
                 )
             )
     elif file.path == "-":
-        sys.stdout.write(fixed)
+        sys.stdout.write(after)
     elif changed:
-        file.write(fixed)
+        file.write(after)
     run.fixed += applied
     run.fixed_files += bool(applied)
     run.changed_files += changed
@@ -282,7 +309,7 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
 def _pass_through(args: argparse.Namespace, file: SourceFile) -> None:
     """An editor replaces its buffer with what `losslint fix -` prints: on failure, the buffer."""
     if args.command == "fix" and file.path == "-" and not args.diff:
-        sys.stdout.write(file.source)
+        sys.stdout.write(file.original())
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -296,6 +323,9 @@ def _process(args: argparse.Namespace) -> int:
             continue
         try:
             file = SourceFile.read(path, args.stdin_filename)
+        except notebooks.NotebookError as exc:
+            run.error(path if path != "-" else args.stdin_filename, str(exc))
+            continue
         except (OSError, SyntaxError, UnicodeDecodeError) as exc:
             run.error(path if path != "-" else args.stdin_filename, f"cannot read: {exc}")
             continue
@@ -305,6 +335,9 @@ def _process(args: argparse.Namespace) -> int:
                 _fix_file(run, file, keep)
             else:
                 _check_file(run, file, keep)
+        except notebooks.NotebookError as exc:
+            run.error(file.display, str(exc))
+            _pass_through(args, file)
         except cst.ParserSyntaxError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
             run.error(file.display, f"cannot parse: {first}")

@@ -179,22 +179,25 @@ def with_fixed_program(text: str, fixed_source: str, original: Program) -> str:
     return dumped + "\n" if text.endswith("\n") else dumped
 
 
-def check(text: str) -> List[Tuple[Location, Report]]:
-    """Findings for a notebook's text, each at its cell and line."""
-    found: List[Tuple[Location, Report]] = []
-    whole = program(load(text))
+def locate(whole: Program, report: Report) -> Optional[Tuple[Location, Report]]:
+    """A program-level report at its cell and line; other lines named in its
+    message ("(line N)") become "(cell C, line L)" too."""
+    location = whole.locate(report.line)
+    if location is None:
+        return None
 
     def cell_line(match: "re.Match[str]") -> str:
         where = whole.locate(int(match.group(1)))
         return f"(cell {where.cell}, line {where.line})" if where else match.group(0)
 
-    for report in analyze(whole.source):
-        location = whole.locate(report.line)
-        if location is not None:
-            # Messages name other lines as "(line N)": N is a program line here.
-            message = _LINE_REF.sub(cell_line, report.message)
-            found.append((location, dataclasses.replace(report, message=message)))
-    return found
+    return location, dataclasses.replace(report, message=_LINE_REF.sub(cell_line, report.message))
 
 
 _LINE_REF = re.compile(r"\(line (\d+)\)")
+
+
+def check(text: str) -> List[Tuple[Location, Report]]:
+    """Findings for a notebook's text, each at its cell and line."""
+    whole = program(load(text))
+    found = (locate(whole, report) for report in analyze(whole.source))
+    return [each for each in found if each is not None]

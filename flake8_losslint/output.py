@@ -29,10 +29,20 @@ class Finding:
     code: str
     message: str
     fix: Optional[str] = None  # "safe", "unsafe" or None: what `losslint fix` could do
+    # Notebooks: ``line`` is the line within code cell number ``cell`` (1-based among
+    # code cells, as nbqa counts); ``cell_index`` is its 0-based place in "cells".
+    cell: Optional[int] = None
+    cell_index: Optional[int] = None
+
+
+def _where(f: Finding) -> str:
+    if f.cell is None:
+        return f"{f.path}:{f.line}:{f.column}"
+    return f"{f.path}:cell {f.cell}:line {f.line}:col {f.column}"
 
 
 def text(findings: List[Finding]) -> str:
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+    return "".join(f"{_where(f)}: {f.code} {f.message}\n" for f in findings)
 
 
 def as_json(findings: List[Finding]) -> str:
@@ -47,6 +57,8 @@ def as_json(findings: List[Finding]) -> str:
             "message": f.message,
             "url": DOCS_URL.format(code=f.code),
             "fix": f.fix,
+            "cell": f.cell,
+            "cell_index": f.cell_index,
         }
         for f in findings
     ]
@@ -113,6 +125,9 @@ def sarif(findings: List[Finding]) -> str:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.cell is not None:
+            # The region is within the code cell; the file itself is notebook JSON.
+            result["properties"] = {"cell": f.cell, "cellIndex": f.cell_index}
         results.append(result)
     log = {
         "$schema": SARIF_SCHEMA,

@@ -1,0 +1,114 @@
+"""`losslint` on notebooks, as a user runs it: check a folder, fix a notebook, formats, stdin."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from .cli_run import losslint
+from .conftest import FIXTURES
+
+NOTEBOOKS = FIXTURES / "notebooks"
+BAD = NOTEBOOKS / "split_across_cells.ipynb"
+GOOD = NOTEBOOKS / "split_across_cells_ok.ipynb"
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("split_across_cells.ipynb", "split_across_cells_ok.ipynb", "empty.ipynb", "no_code_cells.ipynb"):
+        shutil.copy(NOTEBOOKS / name, folder / name)
+    checkpoints = folder / ".ipynb_checkpoints"
+    checkpoints.mkdir()
+    shutil.copy(BAD, checkpoints / "split_across_cells-checkpoint.ipynb")
+    return folder
+
+
+def test_check_a_folder_reports_cell_and_line_and_skips_checkpoints(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    result = losslint("check", ".", cwd=folder)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "./split_across_cells.ipynb:cell 5:line 3:col 56: LL101 SparseCategoricalCrossentropy uses "
+        "from_logits=True but the model output is already softmax (cell 2, line 3): "
+        "set from_logits=False or remove the softmax"
+    ]
+
+
+def test_notebooks_beside_python_files(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    shutil.copy(FIXTURES / "LL102" / "string_loss_linear_head.py", folder / "train.py")
+    lines = losslint("check", ".", cwd=folder).stdout.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        "./split_across_cells.ipynb:cell 5:line 3:col 56",
+        "./train.py:9:38",
+    ]
+
+
+def test_json_and_sarif_carry_the_cell() -> None:
+    rows = json.loads(losslint("check", "--format", "json", str(BAD)).stdout)
+    assert [(r["cell"], r["cell_index"], r["line"], r["column"], r["code"]) for r in rows] == [
+        (5, 5, 3, 56, "LL101")
+    ]
+    log = json.loads(losslint("check", "--format", "sarif", str(BAD)).stdout)
+    (result,) = log["runs"][0]["results"]
+    assert result["properties"] == {"cell": 5, "cellIndex": 5}
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 56}
+
+
+def test_fix_repairs_only_the_affected_cell(tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    shutil.copy(BAD, target)
+    result = losslint("fix", str(target))
+    assert result.returncode == 0, result.stderr
+    # Byte for byte the corrected notebook: outputs, metadata and layout untouched.
+    assert target.read_bytes() == GOOD.read_bytes()
+    assert losslint("check", str(target)).returncode == 0
+
+
+def test_fix_leaves_a_clean_notebook_byte_identical(tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    shutil.copy(GOOD, target)
+    before = target.stat().st_mtime_ns
+    assert losslint("fix", str(target)).returncode == 0
+    assert target.read_bytes() == GOOD.read_bytes()
+    assert target.stat().st_mtime_ns == before  # not even rewritten
+
+
+def test_fix_diff_shows_the_cell_change_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    shutil.copy(BAD, target)
+    result = losslint("fix", "--diff", str(target))
+    assert result.returncode == 1
+    changed = [line for line in result.stdout.splitlines() if line.startswith(("-  ", "+  "))]
+    assert changed == [
+        '-    "    loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),\\n",',
+        '+    "    loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False),\\n",',
+    ]
+    assert target.read_bytes() == BAD.read_bytes()
+
+
+def test_malformed_notebook_is_one_clear_error(tmp_path: Path) -> None:
+    result = losslint("check", str(NOTEBOOKS / "malformed.ipynb"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0].endswith(
+        "malformed.ipynb: not valid JSON (line 2, column 1): Expecting ',' delimiter"
+    )
+
+
+def test_notebook_on_stdin_for_editors() -> None:
+    result = losslint("check", "--stdin-filename", "work.ipynb", "-", stdin=BAD.read_text(encoding="utf-8"))
+    assert result.stdout.startswith("work.ipynb:cell 5:line 3:col 56: LL101 ")
+    fixed = losslint("fix", "--stdin-filename", "work.ipynb", "-", stdin=BAD.read_text(encoding="utf-8"))
+    assert fixed.stdout == GOOD.read_text(encoding="utf-8")
+
+
+def test_noqa_in_a_cell_is_honoured(tmp_path: Path) -> None:
+    notebook = json.loads(BAD.read_text(encoding="utf-8"))
+    cell = notebook["cells"][5]
+    cell["source"][2] = cell["source"][2].replace("),\n", "),  # noqa: LL101\n")
+    target = tmp_path / "nb.ipynb"
+    target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    assert losslint("check", str(target)).stdout == ""
