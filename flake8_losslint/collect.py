@@ -193,6 +193,10 @@ class Collector(cst.CSTVisitor):
             if isinstance(extra, cst.Param):
                 every.append(extra)
         self._enter_inner_scope(node, [p.name.value for p in every])
+        assert self._scope is not None
+        # A lambda is a function whose body is what it returns.
+        self.scope_of_node[id(node)] = self._scope
+        self._scope.returns.append((node.body, self.ctx()))
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self._leave_inner_scope()

@@ -183,6 +183,9 @@ class Evaluator:
             ):
                 return UNKNOWN
             return Seq(tuple(self.value(el.value, ctx) for el in node.elements))
+        if isinstance(node, cst.Lambda):
+            scope = self.collected.scope_of_node.get(id(node))
+            return UserFunction(scope) if scope is not None else UNKNOWN
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             inner = self.value(node.expression, ctx)
             if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
@@ -522,17 +525,47 @@ class Evaluator:
         if isinstance(value, LibRef) and value.qualname in kb.LOSS_FUNCTIONS:
             kind = kb.LOSS_FUNCTIONS[value.qualname]
             return LossSpec(kind.family, False, kind.display, Site(node))
+        if isinstance(value, UserFunction):
+            return self._wrapped_loss(value.scope)
+        return None
+
+    def _wrapped_loss(self, scope: Scope) -> Optional[LossSpec]:
+        """The loss a thin custom loss wraps: ``def f(y_true, y_pred): return
+        keras.losses.fn(y_true, y_pred, ...)`` (or a lambda), whose every return is
+        one known crossentropy called on the untouched ``y_pred`` parameter."""
+        node = scope.node
+        params = getattr(getattr(node, "params", None), "params", ())
+        if len(params) < 2 or not scope.returns:
+            return None
+        y_pred = params[1].name.value
+        if len(scope.bindings.get(y_pred, ())) != 1:  # reassigned inside: not untouched
+            return None
+        specs = []
+        for returned, ctx in scope.returns:
+            if not isinstance(returned, cst.Call):
+                return None
+            pred_arg = argument(returned, 1, "y_pred", "output")
+            if pred_arg is None or not (isinstance(pred_arg.value, cst.Name) and pred_arg.value.value == y_pred):
+                return None
+            spec = self._called_loss_spec(returned, ctx)
+            if spec is None:
+                return None
+            specs.append(spec)
+        return specs[0] if len(specs) == 1 else None
+
+    def _called_loss_spec(self, node: cst.Call, ctx: Ctx) -> Optional[LossSpec]:
+        """The spec of a call to a loss object or a Keras loss function."""
+        callee = self.value(node.func, ctx)
+        if isinstance(callee, Loss):
+            return callee.spec
+        if isinstance(callee, LibRef) and callee.qualname in kb.LOSS_FUNCTIONS:
+            kind = kb.LOSS_FUNCTIONS[callee.qualname]
+            return self._loss_spec(kind, node, kind.from_logits_index, ctx, node)
         return None
 
     def direct_loss_call(self, node: cst.Call, ctx: Ctx) -> Optional[Tuple[LossSpec, Head]]:
         """``loss_fn(y_true, y_pred)`` or ``keras.losses.fn(y_true, y_pred, from_logits=...)``."""
-        callee = self.value(node.func, ctx)
-        spec: Optional[LossSpec] = None
-        if isinstance(callee, Loss):
-            spec = callee.spec
-        elif isinstance(callee, LibRef) and callee.qualname in kb.LOSS_FUNCTIONS:
-            kind = kb.LOSS_FUNCTIONS[callee.qualname]
-            spec = self._loss_spec(kind, node, kind.from_logits_index, ctx, node)
+        spec = self._called_loss_spec(node, ctx)
         if spec is None:
             return None
         pred_arg = argument(node, 1, "y_pred", "output")

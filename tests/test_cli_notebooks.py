@@ -10,6 +10,7 @@ from .cli_run import losslint
 from .conftest import FIXTURES
 
 NOTEBOOKS = FIXTURES / "notebooks"
+DATA = FIXTURES.parent / "tests" / "data"
 BAD = NOTEBOOKS / "split_across_cells.ipynb"
 GOOD = NOTEBOOKS / "split_across_cells_ok.ipynb"
 
@@ -90,7 +91,7 @@ def test_fix_diff_shows_the_cell_change_and_writes_nothing(tmp_path: Path) -> No
 
 
 def test_malformed_notebook_is_one_clear_error(tmp_path: Path) -> None:
-    result = losslint("check", str(NOTEBOOKS / "malformed.ipynb"))
+    result = losslint("check", str(DATA / "malformed.ipynb"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].endswith(

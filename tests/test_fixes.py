@@ -31,6 +31,7 @@ CASES: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("LL101/functional_softmax_layer.py", (), TWIN),
     ("LL101/functional_softmax_layer.py", UNSAFE_LOGITS, CLEAN),
     ("LL101/keras2_sigmoid_binary.py", (), CLEAN),
+    ("LL101/lambda_loss.py", (), CLEAN),
     ("LL101/keras2_sigmoid_binary.py", UNSAFE_LOGITS, CLEAN),
     ("LL101/sequential_loss_variable.py", (), CLEAN),
     ("LL101/sequential_loss_variable.py", UNSAFE_LOGITS, TWIN),
@@ -47,6 +48,7 @@ CASES: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     # Only `from tensorflow.keras import Sequential` and layers: no way to spell the loss class.
     ("LL102/string_loss_linear_head.py", (), NO_FIX),
     ("LL102/string_loss_linear_head.py", UNSAFE_PROBABILITIES, TWIN),
+    ("LL102/wrapped_in_custom_loss.py", (), TWIN),
     ("LL103/dense_one_unit_softmax.py", (), TWIN),
     ("LL103/softmax_layer_after_one_unit.py", (), TWIN),
 )

@@ -16,6 +16,7 @@ from flake8_losslint.engine import analyze
 from .conftest import FIXTURES
 
 NOTEBOOKS = FIXTURES / "notebooks"
+DATA = FIXTURES.parent / "tests" / "data"
 
 
 def read(name: str) -> str:
@@ -67,7 +68,7 @@ def test_notebooks_without_code_are_silent(name: str) -> None:
 
 def test_malformed_json_is_one_clear_error() -> None:
     with pytest.raises(notebooks.NotebookError) as error:
-        notebooks.check(read("malformed.ipynb"))
+        notebooks.check((DATA / "malformed.ipynb").read_text(encoding="utf-8"))
     assert str(error.value).startswith("not valid JSON (line 2")
     with pytest.raises(notebooks.NotebookError, match="no list of cells"):
         notebooks.check('{"metadata": {}}')
