@@ -811,33 +811,30 @@ def _enclosing_function(node: cst.CSTNode, ctx: FixContext) -> Optional[cst.CSTN
 def _only_fit_of_model(compile_call: cst.Call, use_call: cst.CSTNode, ctx: FixContext) -> bool:
     """The model compiled by ``compile_call`` is trained or evaluated in this file only by
     ``use_call``, in the same function, and goes nowhere else (no ``return model``,
-    ``train(model)``, ``other = model``)."""
+    ``train(model)``, ``other = model``, ``model(x)``).  Names are counted over the whole
+    module, whatever their scope: a name reused elsewhere only makes the fix unsafe."""
     func = compile_call.func
     assert isinstance(func, cst.Attribute)
     if not isinstance(func.value, cst.Name):
-        return False
-    fits: List[cst.Call] = []
-
-    class Fits(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if _is_method_call(node, _FIT_METHODS):
-                fits.append(node)
-
-    ctx.module.visit(Fits())
-    if len(fits) != 1 or fits[0] is not use_call:
         return False
     if _enclosing_function(compile_call, ctx) is not _enclosing_function(use_call, ctx):
         return False
     uses = _name_uses(ctx.module, func.value.value)
     if uses.bindings != 1:
         return False
+    fits = 0
     for load in uses.loads:
         parent = ctx.parent(load)
         if not (isinstance(parent, cst.Attribute) and parent.value is load):
-            return False  # the model itself is passed, returned or rebound
-        if parent.attr.value == "compile" and ctx.parent(parent) is not compile_call:
+            return False  # the model itself is called, passed, returned or rebound
+        call = ctx.parent(parent)
+        if parent.attr.value == "compile" and call is not compile_call:
             return False  # compiled again
-    return True
+        if parent.attr.value in _FIT_METHODS:
+            if call is not use_call:
+                return False  # trained or evaluated elsewhere, maybe on other labels
+            fits += 1
+    return fits == 1
 
 
 def _loss_places(loss_node: cst.CSTNode, use_call: cst.CSTNode, ctx: FixContext) -> Tuple[Optional[cst.Call], bool]:

@@ -266,3 +266,15 @@ def test_tf_nn_op_with_an_axis_is_not_made_sparse(tmp_path: Path) -> None:
     without_axis = source.replace(", axis=-1", "")
     fixed, _ = _fix(tmp_path, without_axis)
     assert fixed == without_axis.replace("tf.nn.softmax_", "tf.nn.sparse_softmax_")
+
+
+def test_other_fit_calls_do_not_make_it_unsafe(tmp_path: Path) -> None:
+    source = (
+        "import numpy as np\n"
+        "import keras\n"
+        "from sklearn.preprocessing import LabelEncoder\n"
+        "encoder = LabelEncoder()\n"
+        "encoder.fit(['a', 'b', 'c'])\n"
+    ) + ONE_HOT.split("\n", 2)[2] + "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x, y)\n"
+    fixed, _ = _fix(tmp_path, source)
+    assert fixed == source.replace("sparse_categorical", "categorical")
