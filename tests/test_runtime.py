@@ -299,6 +299,22 @@ def test_label_and_api_findings_confirmed_in_tensorflow_words(runtime_env, path,
     assert reports and all(_evidence(r) == evidence for r in reports), [r.message for r in reports]
 
 
+@needs_tf
+def test_ll206_numpy_array_without_dtype_is_numpy_s_error(runtime_env) -> None:
+    source = (
+        "import numpy as np\n"
+        "import keras\n"
+        "y = np.array([0, 2, [0, 1, 0], 1])\n"
+        "model = keras.Sequential([keras.layers.Dense(3, activation='softmax')])\n"
+        "model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy')\n"
+        "model.fit(np.random.rand(4, 3), y)\n"
+    )
+    (report,) = analyze(source, _settings())
+    evidence = _evidence(report)
+    assert evidence.startswith("NumPy cannot even build the labels: ValueError: setting an array element with a sequence")
+    assert evidence.endswith("(with every label a class id it runs)")
+
+
 def _label_use(source: str):
     """The (single) LabelUse of a program the label rules stay silent on."""
     import libcst as cst
