@@ -214,6 +214,227 @@ def test_probe_is_plain_json_built_from_the_fact() -> None:
     }
 
 
+# -- labels (LL2xx) and APIs (LL301) ------------------------------------------------
+LABEL_EVIDENCE = [
+    (
+        "LL201/mnist_to_categorical.py",
+        "LL201",
+        "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`. Received: target.shape=(64, 10), "
+        "output.shape=(64, 10) (with integer labels 0..9 it runs)",
+    ),
+    (
+        "LL201/tf_nn_sparse_op.py",
+        "LL201",
+        "ValueError: `labels.shape.rank` must equal `logits.shape.rank - 1`. Received: labels.shape=(64, 8) of rank 2 "
+        "and logits.shape=(64, 8) of rank 2 (with integer labels 0..7 it runs)",
+    ),
+    (
+        "LL202/cifar10_categorical.py",
+        "LL202",
+        "ValueError: Arguments `target` and `output` must have the same rank (ndim). Received: target.shape=(64,), "
+        "output.shape=(64, 10) (with one-hot labels of width 10 it runs)",
+    ),
+    (
+        "LL203/cifar100_ten_units.py",
+        "LL203",
+        "InvalidArgumentError: Received a label value of 99 which is outside the valid range of [0, 10). "
+        "(with an output of 100 units it runs)",
+    ),
+    (
+        "LL203/to_categorical_depth.py",
+        "LL203",
+        "ValueError: Arguments `target` and `output` must have the same shape. Received: target.shape=(64, 5), "
+        "output.shape=(64, 3) (with an output of 5 units it runs)",
+    ),
+    (
+        "LL204/random_arrays.py",
+        "LL204",
+        "ValueError: Data cardinality is ambiguous ('x' sizes: 512, 'y' sizes: 256) (with 256 samples in x too it runs)",
+    ),
+    (
+        "LL204/from_tensor_slices_shapes.py",
+        "LL204",
+        "ValueError: Dimensions 1000 and 900 are not compatible (with 900 samples in x too it runs)",
+    ),
+    (
+        "LL205/one_based_randint.py",
+        "LL205",
+        "InvalidArgumentError: Received a label value of 5 which is outside the valid range of [0, 5). "
+        "(with labels 0..4 it runs)",
+    ),
+    (
+        "LL205/literal_labels.py",  # an eager call: TF's op-location prefix is left out
+        "LL205",
+        "InvalidArgumentError: Received a label value of 3 which is outside the valid range of [0, 3). "
+        "(with labels 0..2 it runs)",
+    ),
+    ("LL206/mixed_literal.py", "LL206", "ValueError: Invalid dtype: object (with every label a class id it runs)"),
+    (
+        "LL206/mixed_rows_loss_call.py",
+        "LL206",
+        "ValueError: Can't convert non-rectangular Python sequence to Tensor. (with every label a one-hot row it runs)",
+    ),
+    (
+        "LL301/imported_v2_op.py",
+        "LL301",
+        "ImportError: cannot import name 'softmax_cross_entropy_with_logits_v2' from 'tensorflow.nn'",
+    ),
+    (
+        "LL301/keras_losses_lacks_nn_op.py",
+        "LL301",
+        "AttributeError: module 'keras._tf_keras.keras.losses' has no attribute 'sparse_softmax_cross_entropy_with_logits'",
+    ),
+    (
+        "LL301/tf1_losses_module.py",
+        "LL301",
+        "AttributeError: module 'keras._tf_keras.keras.losses' has no attribute 'sparse_softmax_cross_entropy'",
+    ),
+]
+
+
+@needs_tf
+@pytest.mark.parametrize("path, code, evidence", LABEL_EVIDENCE, ids=[case[0] for case in LABEL_EVIDENCE])
+def test_label_and_api_findings_confirmed_in_tensorflow_words(runtime_env, path, code, evidence) -> None:
+    reports = [r for r in _analyze(path) if r.code == code]
+    assert reports and all(_evidence(r) == evidence for r in reports), [r.message for r in reports]
+
+
+@needs_tf
+def test_ll206_numpy_array_without_dtype_is_numpy_s_error(runtime_env) -> None:
+    source = (
+        "import numpy as np\n"
+        "import keras\n"
+        "y = np.array([0, 2, [0, 1, 0], 1])\n"
+        "model = keras.Sequential([keras.layers.Dense(3, activation='softmax')])\n"
+        "model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy')\n"
+        "model.fit(np.random.rand(4, 3), y)\n"
+    )
+    (report,) = analyze(source, _settings())
+    evidence = _evidence(report)
+    assert evidence.startswith("NumPy cannot even build the labels: ValueError: setting an array element with a sequence")
+    assert evidence.endswith("(with every label a class id it runs)")
+
+
+def _label_use(source: str):
+    """The (single) LabelUse of a program the label rules stay silent on."""
+    import libcst as cst
+
+    from flake8_losslint.extract import extract
+    from flake8_losslint.facts import Positions
+
+    module = cst.parse_module(source)
+    (use,) = extract(module, Positions(module)).label_uses
+    return use
+
+
+def _refuted_evidence(monkeypatch, code: str, probe) -> str:
+    from flake8_losslint.runtime import confirm, probes
+
+    monkeypatch.setitem(probes.PROBES, code, lambda subject: probe)
+    report = _fake_report(code)
+    assert confirm([report], _settings()) == []  # refuted: dropped
+    (verbose,) = confirm([report], _settings(verbose=True))
+    match = re.search(r"\[refuted by TensorFlow [\d.]+: (.+)\]$", verbose.message)
+    assert match, verbose.message
+    return match.group(1)
+
+
+SPARSE_MORE_UNITS = """\
+import numpy as np
+import keras
+x = np.random.rand(640, 8)
+y = np.random.randint(0, 10, size=640)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(12, activation="softmax")])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x, y)
+"""
+
+
+@needs_tf
+def test_ll203_probe_refutes_sparse_loss_with_more_units_than_classes(runtime_env, monkeypatch) -> None:
+    """Why LL203 does not fire on a sparse loss with spare units: TensorFlow computes the loss."""
+    from flake8_losslint.runtime import probes
+
+    assert not analyze(SPARSE_MORE_UNITS)
+    use = _label_use(SPARSE_MORE_UNITS)
+    probe = probes.PROBES["LL203"](use)
+    assert probe["y_true"]["range"] == [0, 9] and probe["y_pred"]["units"] == 12
+    assert re.fullmatch(r"compiled fit accepts it: loss [\d.]+", _refuted_evidence(monkeypatch, "LL994", probe))
+
+
+IGNORE_CLASS = """\
+import numpy as np
+import keras
+y = np.random.randint(-1, 5, size=640)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(5)])
+model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1))
+model.fit(np.random.rand(640, 8), y)
+"""
+
+
+@needs_tf
+def test_ll205_probe_refutes_labels_the_loss_ignores(runtime_env, monkeypatch) -> None:
+    """-1 labels with ``ignore_class=-1`` (which LL205 skips): the probe carries the argument, TF accepts it."""
+    from flake8_losslint.runtime import probes
+
+    assert not analyze(IGNORE_CLASS)
+    probe = probes.PROBES["LL205"](_label_use(IGNORE_CLASS))
+    assert probe["loss"] == {
+        "name": "SparseCategoricalCrossentropy",
+        "args": {"from_logits": True, "ignore_class": -1},
+    }
+    assert probe["y_true"]["range"] == [-1, 4]
+    assert re.fullmatch(r"compiled fit accepts it: loss [\d.]+", _refuted_evidence(monkeypatch, "LL995", probe))
+
+
+@needs_tf
+def test_ll301_probe_refutes_a_name_that_exists(runtime_env, monkeypatch) -> None:
+    """keras.losses.mean_squared_error is real in Keras 3 (tf.keras.losses lacks it: see the fixture)."""
+    import libcst as cst
+
+    from flake8_losslint.facts import ApiReference, Site
+    from flake8_losslint.runtime import probes
+
+    reference = ApiReference("keras.losses", "mean_squared_error", "keras.losses.mean_squared_error", Site(cst.Name("x")))
+    probe = probes.PROBES["LL301"](reference)
+    assert _refuted_evidence(monkeypatch, "LL996", probe) == "keras.losses.mean_squared_error exists"
+
+
+@needs_tf
+def test_label_probe_with_an_unrelated_error_is_not_a_confirmation(runtime_env, monkeypatch) -> None:
+    """The control (labels put right) fails too: the error says nothing about the finding."""
+    from flake8_losslint.runtime import confirm, probes
+
+    probe = probes.PROBES["LL205"](_label_use(IGNORE_CLASS))
+    probe["loss"] = {"name": "no_such_loss", "args": {}}
+    monkeypatch.setitem(probes.PROBES, "LL997", lambda subject: probe)
+    report = _fake_report("LL997")
+    assert confirm([report], _settings()) == [report]
+    (verbose,) = confirm([report], _settings(verbose=True))
+    assert verbose.message.endswith(
+        "[runtime probe failed: with labels 0..4 it fails too: "
+        "ValueError: Could not interpret loss identifier: no_such_loss]"
+    ), verbose.message
+
+
+def test_label_probe_is_plain_json_with_its_control() -> None:
+    import json
+
+    from flake8_losslint.runtime import probes
+
+    (report,) = [r for r in analyze((FIXTURES / "LL205/one_based_randint.py").read_text()) if r.code == "LL205"]
+    probe = probes.build(report.finding)
+    assert json.loads(json.dumps(probe)) == probe == {
+        "check": "labels_rejected",
+        "loss": {"name": "sparse_categorical_crossentropy", "args": {"from_logits": False}},
+        "y_true": {"encoding": "sparse", "shape": [64], "classes": 5, "range": [1, 5], "dtype": "int32"},
+        "y_pred": {"units": 5, "activation": "softmax", "via": "keras"},
+        "call": "fit",
+        "control": {"y_true": {"encoding": "sparse", "shape": [64], "classes": 5, "range": [0, 4], "dtype": "int32"}},
+        "fixed": "labels 0..4",
+    }
+
+
 # -- user-defined losses (--losslint-runtime-user-code) ---------------------------
 USER_MODULE = """\
 import os

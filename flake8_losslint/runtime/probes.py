@@ -18,22 +18,30 @@ the runtime step unchanged.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, Optional
+import dataclasses
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import libcst as cst
 
 from ..facts import (
     BINARY,
     CATEGORICAL,
+    INTEGER,
     LINEAR,
+    LOG_SOFTMAX,
+    ONE_HOT,
     SIGMOID,
     SOFTMAX,
     SPARSE_CATEGORICAL,
     VIA_KERAS,
+    ApiReference,
     Head,
+    LabelUse,
     LayerFact,
     LogitsOpUse,
+    LossSpec,
     LossUse,
+    UNKNOWN_HEAD,
 )
 
 N = 64  # samples per synthetic batch; worker.py uses the same number
@@ -207,3 +215,207 @@ def _ll106(use: LogitsOpUse) -> Optional[Probe]:
         "y_true": labels_json(family, units),
         "y_pred": pred_json(use.logits, units),
     }
+
+
+# -- LL2xx: labels -----------------------------------------------------------------
+# Each label probe carries a ``control``: the same run with only what the finding
+# says is wrong put right.  worker.check_labels_rejected confirms a finding only
+# when the probe raises and the control runs, so an unrelated error never counts.
+
+_FIT_METHODS = frozenset(
+    {"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
+)
+_LABEL_SAMPLES_MAX = 100_000  # literal sample counts up to this are used as written
+
+
+def _label_call(use: LabelUse) -> Optional[str]:
+    """How the labels meet the loss: compiled fit, a Dataset, a tf.nn op, or an eager loss call."""
+    node = use.call_site.node
+    attr = node.func.attr.value if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) else None
+    if attr in _FIT_METHODS:
+        return "fit"
+    if attr == "from_tensor_slices":
+        return "slices"
+    if use.loss is not None and _op_name(use.loss) is not None:
+        return "op"
+    return "eager"
+
+
+def _op_name(spec: LossSpec) -> Optional[str]:
+    name = spec.display.strip("'\"")
+    if name.startswith(("tf.nn.", "tf.compat.v1.nn.", "tf.compat.v2.nn.")) and name.rsplit(".", 1)[-1] in _OP_LABELS:
+        return name
+    return None
+
+
+def _label_loss_json(spec: LossSpec) -> Dict[str, Any]:
+    """The loss for a label probe: from_logits as written (the library default when unknown)."""
+    op = _op_name(spec)
+    if op is not None:
+        return {"op": op}
+    name = spec.display.strip("'\"")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"cannot rebuild the loss {name}")  # build() turns this into "no probe"
+    known = loss_json(LossUse(dataclasses.replace(spec, from_logits=bool(spec.from_logits)), UNKNOWN_HEAD, spec.site))
+    args: Dict[str, Any] = dict(known["args"]) if known else {}
+    if spec.from_logits is None:
+        del args["from_logits"]  # keep the library default, as the program may
+    return {"name": name, "args": args}
+
+
+def _label_pred(head: Head, units: int) -> Dict[str, Any]:
+    activation = head.activation if head.activation in (SOFTMAX, SIGMOID, LINEAR, LOG_SOFTMAX) else None
+    if head.activation is not None and activation is None:
+        raise ValueError(f"cannot rebuild activation {head.activation}")
+    return pred_json(Head(activation or LINEAR, units, via=head.via, after=head.after), units)
+
+
+def _sparse(classes: int, low: int = 0, high: Optional[int] = None) -> Dict[str, Any]:
+    top = classes - 1 if high is None else high
+    return {"encoding": "sparse", "shape": [N], "classes": classes, "range": [low, top], "dtype": "int32"}
+
+
+def _onehot(classes: int) -> Dict[str, Any]:
+    return {"encoding": "onehot", "shape": [N, classes], "classes": classes}
+
+
+def _label_probe(use: LabelUse, y_true: Dict[str, Any], units: int, control: Dict[str, Any], fixed: str) -> Probe:
+    assert use.loss is not None
+    call = _label_call(use)
+    if call == "slices":
+        raise ValueError("a Dataset alone does not meet a loss")
+    return {
+        "check": "labels_rejected",
+        "loss": _label_loss_json(use.loss),
+        "y_true": y_true,
+        "y_pred": _label_pred(use.prediction, units),
+        "call": call,
+        "control": control,
+        "fixed": fixed,
+    }
+
+
+@probe_for("LL201")
+def _ll201(use: LabelUse) -> Optional[Probe]:
+    labels = use.labels
+    units = use.prediction.units or labels.num_classes or 5
+    width = labels.num_classes or units
+    if units < 2 or width < 2:
+        return None
+    return _label_probe(use, _onehot(width), units, {"y_true": _sparse(units)}, f"integer labels 0..{units - 1}")
+
+
+@probe_for("LL202")
+def _ll202(use: LabelUse) -> Optional[Probe]:
+    units = use.prediction.units or use.labels.num_classes or 5
+    if units < 2:
+        return None
+    return _label_probe(use, _sparse(units), units, {"y_true": _onehot(units)}, f"one-hot labels of width {units}")
+
+
+@probe_for("LL203")
+def _ll203(use: LabelUse) -> Optional[Probe]:
+    assert use.loss is not None
+    units, classes = use.prediction.units, use.labels.num_classes
+    if units is None or classes is None or units < 1 or classes < 2:
+        return None
+    labels = _onehot(classes) if use.loss.family == CATEGORICAL else _sparse(classes)
+    control = {"y_pred": _label_pred(use.prediction, classes)}
+    return _label_probe(use, labels, units, control, f"an output of {classes} units")
+
+
+@probe_for("LL204")
+def _ll204(use: LabelUse) -> Optional[Probe]:
+    labels, features = use.labels, use.features
+    if features is None or features.samples is None or labels.samples is None:
+        return None
+    counts = (labels.samples, features.samples)
+    if min(counts) < 1 or max(counts) > _LABEL_SAMPLES_MAX:
+        return None
+    units = use.prediction.units or labels.num_classes or 5
+    family = use.loss.family if use.loss is not None else None
+    if labels.encoding == ONE_HOT or (labels.encoding is None and family == CATEGORICAL):
+        y_true = _onehot(labels.num_classes or units)
+    elif labels.encoding == INTEGER or family == SPARSE_CATEGORICAL or use.loss is None:
+        classes = labels.num_classes or units
+        low, high = labels.value_range or (0, classes - 1)
+        y_true = _sparse(classes, low, high)
+    else:
+        return None
+    y_true["shape"] = [labels.samples] + y_true["shape"][1:]
+    fixed = f"{labels.samples} samples in x too"
+    control = {"x_samples": labels.samples}
+    if _label_call(use) == "slices":
+        return {"check": "labels_rejected", "y_true": y_true, "x_samples": features.samples,
+                "call": "slices", "control": control, "fixed": fixed}
+    probe = _label_probe(use, y_true, units, control, fixed)
+    probe["x_samples"] = features.samples
+    return probe
+
+
+@probe_for("LL205")
+def _ll205(use: LabelUse) -> Optional[Probe]:
+    units, value_range = use.prediction.units, use.labels.value_range
+    if units is None or value_range is None or units < 2:
+        return None
+    low, high = value_range
+    if high - low > _LABEL_SAMPLES_MAX:
+        return None
+    return _label_probe(
+        use, _sparse(units, low, high), units, {"y_true": _sparse(units)}, f"labels 0..{units - 1}"
+    )
+
+
+def _literal_labels(use: LabelUse) -> Optional[Tuple[list, str]]:
+    """The program's literal label array (numbers only, read with literal_eval) and its container."""
+    node = use.labels.site.node
+    container = "list"
+    if isinstance(node, cst.Call):
+        literal = node.args[0].value if node.args and node.args[0].keyword is None else None
+        dtype = [a.value for a in node.args if a.keyword is not None and a.keyword.value == "dtype"]
+        if dtype and cst.Module([]).code_for_node(dtype[0]) not in ("object", "np.object_", "numpy.object_"):
+            return None
+        container = "object" if dtype else "array"
+        node = literal
+    if not isinstance(node, (cst.List, cst.Tuple)):
+        return None
+    values = ast.literal_eval(cst.Module([]).code_for_node(node))
+    return list(values), container
+
+
+@probe_for("LL206")
+def _ll206(use: LabelUse) -> Optional[Probe]:
+    found = _literal_labels(use)
+    if found is None or use.loss is None:
+        return None
+    values, container = found
+    rows = [v for v in values if isinstance(v, (list, tuple))]
+    widths = {len(r) for r in rows}
+    if len(widths) != 1 or not all(isinstance(v, int) or isinstance(v, (list, tuple)) for v in values):
+        return None
+    width = widths.pop()
+    units = use.prediction.units or width
+    ids = [v if isinstance(v, int) else max(range(len(v)), key=lambda i: v[i]) for v in values]
+    if use.loss.family == SPARSE_CATEGORICAL:
+        uniform: list = ids
+        fixed = "every label a class id"
+    elif use.loss.family == CATEGORICAL:
+        uniform = [[1 if i == c else 0 for i in range(width)] for c in ids]
+        fixed = "every label a one-hot row"
+    else:
+        return None
+    head = use.prediction if use.prediction.known else Head(SOFTMAX, units)
+    probe = _label_probe(
+        LabelUse(use.labels, use.loss, head, use.call_site),
+        {"encoding": "literal", "values": values, "container": container},
+        units,
+        {"y_true": {"encoding": "literal", "values": uniform, "container": "list" if container == "list" else "array"}},
+        fixed,
+    )
+    return probe
+
+
+# -- LL301: APIs -------------------------------------------------------------------
+@probe_for("LL301")
+def _ll301(reference: ApiReference) -> Optional[Probe]:
+    return {"check": "missing_api", "module": reference.module, "name": reference.name, "imported": reference.imported}

@@ -74,7 +74,7 @@ def unexpected(exc: BaseException) -> Result:
 
 def _error_text(exc: BaseException) -> str:
     """``Type: the informative sentence`` of a TensorFlow/Keras error, one line."""
-    message = str(exc)
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(exc))  # TF's op-location prefix (eager)
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     chosen = None
     for pattern in (r"Received a label value", r"must have", r"must be", r"Shapes? ", r"Incompatible", r"Argument"):
@@ -443,6 +443,134 @@ def check_logits_op_on_probabilities(probe: Dict[str, Any]) -> Result:
     )
 
 
+# -- labels (LL2xx) ------------------------------------------------------------
+def _label_values(spec: Dict[str, Any]) -> Any:
+    """Labels of any count: class ids over ``range`` (both ends present), one-hot rows, or a literal."""
+    encoding = spec["encoding"]
+    if encoding == "literal":  # the program's own literal labels (numbers only, read from the source)
+        values, container = spec["values"], spec.get("container", "list")
+        if container == "list":
+            return values
+        if container == "object":
+            return np.array(values, dtype=object)
+        return np.array(values)
+    shape = tuple(spec["shape"])
+    count = int(shape[0])
+    rng = _rng(2)
+    if encoding == "sparse":
+        low, high = spec.get("range", [0, int(spec["classes"]) - 1])
+        values = low + np.arange(count) % (high - low + 1)
+        rng.shuffle(values)
+        values[0], values[-1] = low, high  # the extremes are what the claim is about
+        return values.reshape(shape).astype(spec.get("dtype", "int32"))
+    if encoding == "onehot":
+        classes = int(spec["classes"])
+        values = np.arange(count) % classes
+        rng.shuffle(values)
+        return np.eye(classes, dtype="float32")[values].reshape(shape)
+    if encoding in ("binary", "multihot"):
+        values = (np.arange(int(np.prod(shape))) % 2).astype("float32")
+        rng.shuffle(values)
+        return values.reshape(shape)
+    raise ValueError(f"unknown label encoding {encoding!r}")
+
+
+def _op(name: str) -> Any:
+    """``tf.nn.x`` / ``tf.compat.v1.nn.x`` from the installed TensorFlow."""
+    op = tf
+    for part in name.split(".")[1:]:
+        op = getattr(op, part)
+    return op
+
+
+def _label_attempt(probe: Dict[str, Any]) -> Optional[float]:
+    """Labels meet the loss the way the program brings them together; the loss value (None: no loss)."""
+    y = _label_values(probe["y_true"])
+    samples = int(probe.get("x_samples") or len(y))
+    x = _rng(1).normal(size=(samples, FEATURES)).astype("float32")
+    call = probe["call"]
+    if call == "slices":
+        tf.data.Dataset.from_tensor_slices((x, y))
+        return None
+    model = _model(probe["y_pred"])
+    if call == "fit":
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss=_loss(probe["loss"]))
+        history = model.fit(x, y, batch_size=N, epochs=1, verbose=0, shuffle=False)
+        return float(history.history["loss"][0])
+    if call == "op":
+        return _mean(_op(probe["loss"]["op"])(labels=y, logits=model(tf.constant(x))))
+    return _mean(_loss(probe["loss"])(y, model(tf.constant(x))))
+
+
+def _label_error_text(exc: BaseException) -> str:
+    """``_error_text``, with the sample counts of Keras's cardinality error on one line."""
+    message = str(exc)
+    if "Data cardinality is ambiguous" in message:
+        sizes = re.findall(r"'(\w+)' sizes: ([\d, ]+)", message)
+        said = ", ".join(f"'{name}' sizes: {count.strip().rstrip(',')}" for name, count in sizes)
+        return f"{type(exc).__name__}: Data cardinality is ambiguous" + (f" ({said})" if said else "")
+    return _error_text(exc)
+
+
+def check_labels_rejected(probe: Dict[str, Any]) -> Result:
+    """LL2xx: these labels, with this loss and output, fail; the corrected setting (``control``) runs.
+
+    The control differs from the probe only in what the finding says is wrong, so an
+    error that the control raises too is not about the finding: the probe fails.
+    """
+    control = dict(probe, **probe["control"])
+    fixed = probe.get("fixed", "the corrected labels")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            _label_attempt(control)
+        except Exception as exc:  # noqa: BLE001
+            return failed(f"with {fixed} it fails too: {_error_text(exc)}")
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(0)
+        try:
+            _label_values(probe["y_true"])
+        except Exception as exc:  # noqa: BLE001 - only np.array(literal) can fail here
+            return confirmed(f"NumPy cannot even build the labels: {_error_text(exc)} (with {fixed} it runs)")
+        try:
+            value = _label_attempt(probe)
+        except Exception as exc:  # noqa: BLE001
+            return confirmed(f"{_label_error_text(exc)} (with {fixed} it runs)")
+    where = {"fit": "compiled fit", "slices": "from_tensor_slices", "op": probe.get("loss", {}).get("op", "the op")}
+    where_text = where.get(probe["call"], "an eager call")
+    if value is not None and not math.isfinite(value):
+        return confirmed(f"{where_text} returns loss {_num(value)}")
+    tail = f": loss {_num(value)}" if value is not None else ""
+    return refuted(f"{where_text} accepts it{tail}")
+
+
+# -- APIs (LL301) ----------------------------------------------------------------
+def check_missing_api(probe: Dict[str, Any]) -> Result:
+    """LL301: ``module.name`` as the program reaches it: an attribute chain, or ``from module import name``."""
+    import importlib
+
+    module, name = probe["module"], probe["name"]
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts + [name]):
+        return failed(f"not a dotted name: {module}.{name}")
+    try:  # the control: the module itself is there
+        obj = importlib.import_module(parts[0])
+        for part in parts[1:]:
+            obj = getattr(obj, part)
+    except Exception as exc:  # noqa: BLE001
+        return failed(f"{module} itself is not available: {_error_text(exc)}")
+    try:
+        if probe.get("imported"):
+            namespace: Dict[str, Any] = {}
+            exec(f"from {module} import {name}", namespace)  # noqa: S102 - two checked identifiers, no user code
+        else:
+            getattr(obj, name)
+    except (AttributeError, ImportError) as exc:
+        text = re.sub(r" \((/|[A-Za-z]:\\)[^)]*\)$", "", f"{type(exc).__name__}: {exc}".splitlines()[0])
+        return confirmed(text[:200])  # without the file path of the installed module
+    return refuted(f"{module}.{name} exists")
+
+
 CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
     "crashes": check_crashes,
     "double_activation": check_double_activation,
@@ -451,6 +579,8 @@ CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
     "binary_on_softmax": check_binary_on_softmax,
     "categorical_on_sigmoid": check_categorical_on_sigmoid,
     "logits_op_on_probabilities": check_logits_op_on_probabilities,
+    "labels_rejected": check_labels_rejected,
+    "missing_api": check_missing_api,
 }
 
 
