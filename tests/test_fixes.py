@@ -62,17 +62,23 @@ def _without_expectations(text: str) -> str:
     "fixture,options,outcome", CASES, ids=[f"{c[0]}{' '.join(('',) + c[1])}" for c in CASES]
 )
 def test_fix_fixture(tmp_path: Path, fixture: str, options: Tuple[str, ...], outcome: str) -> None:
+    check_fix_outcome(tmp_path, fixture, options, outcome)
+
+
+def check_fix_outcome(tmp_path: Path, fixture: str, options: Tuple[str, ...], outcome: str) -> None:
+    """Fix a copy of ``fixture`` with ``losslint fix`` and check what ``outcome`` promises."""
     original = FIXTURES / fixture
     target = tmp_path / original.name
     shutil.copy(original, target)
     before = target.read_text(encoding="utf-8")
+    code = fixture.split("/")[0]
 
     first = losslint("fix", *options, str(target))
     after = target.read_text(encoding="utf-8")
     recheck = losslint("check", str(target))
     if outcome == NO_FIX:
         assert after == before
-        assert first.returncode == 1 and recheck.returncode == 1
+        assert first.returncode == 1 and recheck.returncode == 1 and code in recheck.stdout
         return
     assert after != before
     assert first.returncode == 0, first.stdout + first.stderr

@@ -6,7 +6,6 @@ Fixture cases follow tests/test_fixes.py: the fixed copy re-checks clean, equals
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Tuple
 
@@ -16,7 +15,7 @@ from flake8_losslint.fixes import fix_source
 
 from .cli_run import losslint
 from .conftest import FIXTURES
-from .test_fixes import CLEAN, NO_FIX, TWIN, _fix, _without_expectations
+from .test_fixes import CLEAN, NO_FIX, TWIN, _fix, check_fix_outcome
 
 UNSAFE = ("--unsafe-fixes",)
 
@@ -46,28 +45,7 @@ CASES: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     "fixture,options,outcome", CASES, ids=[f"{c[0]}{' '.join(('',) + c[1])}" for c in CASES]
 )
 def test_fix_fixture(tmp_path: Path, fixture: str, options: Tuple[str, ...], outcome: str) -> None:
-    original = FIXTURES / fixture
-    target = tmp_path / original.name
-    shutil.copy(original, target)
-    before = target.read_text(encoding="utf-8")
-    code = fixture.split("/")[0]
-
-    first = losslint("fix", *options, str(target))
-    after = target.read_text(encoding="utf-8")
-    recheck = losslint("check", str(target))
-    if outcome == NO_FIX:
-        assert after == before
-        assert first.returncode == 1 and code in recheck.stdout
-        return
-    assert after != before
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert recheck.returncode == 0, recheck.stdout
-    if outcome == TWIN:
-        twin = original.with_name(original.stem + "_ok.py").read_text(encoding="utf-8")
-        assert _without_expectations(after) == twin
-    second = losslint("fix", *options, str(target))
-    assert second.returncode == 0
-    assert target.read_text(encoding="utf-8") == after, "fixing is idempotent"
+    check_fix_outcome(tmp_path, fixture, options, outcome)
 
 
 def test_every_fixture_is_covered() -> None:

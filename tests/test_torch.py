@@ -153,7 +153,7 @@ def test_sequential_from_a_list_or_ordered_dict_is_unknown() -> None:
 def test_sequential_changed_after_construction_is_unknown(change: str) -> None:
     body = f"model = nn.Sequential(nn.Linear(8, 3), nn.Softmax(1))\n{change}\nloss = F.cross_entropy(model(x), y)\n"
     assert codes(body) == []
-    without = f"model = nn.Sequential(nn.Linear(8, 3), nn.Softmax(1))\nloss = F.cross_entropy(model(x), y)\n"
+    without = "model = nn.Sequential(nn.Linear(8, 3), nn.Softmax(1))\nloss = F.cross_entropy(model(x), y)\n"
     assert codes(without) == ["LL401"]
 
 
