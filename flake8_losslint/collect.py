@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from .names import ImportTable
+from .walk import walk
 
 Path = Tuple[int, ...]
 
@@ -300,5 +301,6 @@ class Collector(cst.CSTVisitor):
 
 def collect(module: cst.Module) -> Collector:
     collector = Collector()
-    module.visit(collector)
+    # Same visitor calls as ``module.visit(collector)``, without rebuilding the tree.
+    walk(module, collector)
     return collector
