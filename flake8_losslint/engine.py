@@ -9,6 +9,7 @@ import libcst as cst
 
 from .extract import extract
 from .facts import Positions
+from .guard import check_parsable, gc_paused
 from .prefilter import worth_parsing
 from .rules import Finding, run_rules
 
@@ -26,6 +27,7 @@ class Report:
         return f"{self.code} {self.message}"
 
 
+@gc_paused()
 def analyze(source: str) -> List[Report]:
     """Findings for one file, sorted and without duplicates.
 
@@ -34,6 +36,7 @@ def analyze(source: str) -> List[Report]:
     """
     if not worth_parsing(source):
         return []
+    check_parsable(source)  # raises rather than let LibCST crash the process
     module = cst.parse_module(source)
     positions = Positions(module)
     facts = extract(module, positions)
