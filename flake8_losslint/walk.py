@@ -160,13 +160,15 @@ class _Walker:
             _layout = _Layout()
         self.layout = _layout
         self.visitor_class = visitor_class
-        by_name = {cls.__name__: cls for cls in self.layout.classes}
+        # By name: LibCST's slotted classes replace same-named originals, and
+        # __subclasses__ may still list both.
+        by_name: Dict[str, List[type]] = {}
+        for cls in self.layout.classes:
+            by_name.setdefault(cls.__name__, []).append(cls)
         hooked: Set[type] = set()
         for name in dir(visitor_class):
             if name.startswith(("visit_", "leave_")) and self.hook(name) is not None:
-                type_name = name.split("_", 2)[1]
-                if type_name in by_name:
-                    hooked.add(by_name[type_name])
+                hooked.update(by_name.get(name.split("_", 2)[1], ()))
         self.interesting, self.covered = self.layout.interesting(hooked)
         self.plans: Dict[type, _Plan] = {}
 
