@@ -151,6 +151,7 @@ def _never_raises(source: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @FUZZ
 @given(hypothesmith.from_grammar())
 def test_fuzz_programs_from_the_grammar(code: str) -> None:
@@ -158,6 +159,7 @@ def test_fuzz_programs_from_the_grammar(code: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @FUZZ
 @given(hypothesmith.from_node())
 def test_fuzz_programs_from_libcst_nodes(code: str) -> None:
@@ -420,6 +422,15 @@ def test_an_and_chain_is_refused_before_libcst_sees_it() -> None:
     with pytest.raises(TooComplex):
         analyze(ML_HEADER + "x = " + " and ".join(["y"] * 10000) + "\n")
     assert analyze(ML_HEADER + "x = " + " and ".join(["y"] * 300) + "\n") == []
+
+
+def test_a_long_subscript_chain_is_refused_before_libcst_crawls_through_it() -> None:
+    """Regression: LibCST took 15 s on one 2,000-deep a[0][0]... (quadratic)."""
+    start = time.process_time()
+    with pytest.raises(TooComplex):
+        analyze(ML_HEADER + "x = a" + "[0]" * 2000 + "\n")
+    assert time.process_time() - start < 2
+    assert analyze(ML_HEADER + "x = a" + "[0]" * 100 + "\n") == []
 
 
 def test_empty_and_near_empty_sources() -> None:
