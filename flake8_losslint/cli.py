@@ -25,7 +25,8 @@ import libcst as cst
 from . import __version__
 from . import notebooks, output
 from .docs import rule_page
-from .engine import Report, analyze_module
+from .engine import Report, analyze_module, parse
+from .guard import TooComplex
 from .fixes import (
     FIXERS,
     STYLE_LOGITS,
@@ -227,7 +228,7 @@ class Run:
 def _fix_labels(source: str, keep: Keep, style: str, unsafe_only: bool) -> List[Tuple[Report, Optional[str]]]:
     """The reports of ``source``, each with the fix `losslint fix` would really apply
     ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
-    module = cst.parse_module(source)
+    module = parse(source)
     everything = analyze_module(module)
     reports = keep(source, everything)
     ctx = FixContext(module, style)
@@ -274,7 +275,7 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
     args = run.args
     fixed, labelled, applied = file.source, [], 0
     if worth_parsing(file.source):
-        cst.parse_module(file.source)  # a file we cannot parse is an error, not "nothing to fix"
+        parse(file.source)  # a file we cannot parse is an error, not "nothing to fix"
         outcome = fix_source(file.source, keep, unsafe=args.unsafe_fixes, style=args.style)
         fixed, applied = outcome.source, len(outcome.applied)
         if outcome.remaining:
@@ -337,6 +338,9 @@ def _process(args: argparse.Namespace) -> int:
                 _check_file(run, file, keep)
         except notebooks.NotebookError as exc:
             run.error(file.display, str(exc))
+            _pass_through(args, file)
+        except TooComplex as exc:
+            run.error(file.display, f"not checked, too complex for the parser: {exc}")
             _pass_through(args, file)
         except cst.ParserSyntaxError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"

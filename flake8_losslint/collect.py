@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from .names import ImportTable, dotted_name
+from .walk import walk
 
 Path = Tuple[int, ...]
 
@@ -457,5 +458,6 @@ def _probes_version(test: cst.BaseExpression) -> bool:
 
 def collect(module: cst.Module) -> Collector:
     collector = Collector()
-    module.visit(collector)
+    # Same visitor calls as ``module.visit(collector)``, without rebuilding the tree.
+    walk(module, collector)
     return collector

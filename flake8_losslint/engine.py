@@ -9,6 +9,7 @@ import libcst as cst
 
 from .extract import extract
 from .facts import Positions
+from .guard import check_parsable, gc_paused
 from .prefilter import worth_parsing
 from .rules import Finding, run_rules
 
@@ -26,6 +27,7 @@ class Report:
         return f"{self.code} {self.message}"
 
 
+@gc_paused()
 def analyze(source: str, runtime: Optional[Any] = None) -> List[Report]:
     """Findings for one file, sorted and without duplicates.
 
@@ -37,7 +39,13 @@ def analyze(source: str, runtime: Optional[Any] = None) -> List[Report]:
     """
     if not worth_parsing(source):
         return []
-    return analyze_module(cst.parse_module(source), runtime)
+    return analyze_module(parse(source), runtime)
+
+
+def parse(source: str) -> cst.Module:
+    """LibCST's parse, behind the guard: raises rather than let LibCST crash the process."""
+    check_parsable(source)
+    return cst.parse_module(source)
 
 
 def analyze_module(module: cst.Module, runtime: Optional[Any] = None) -> List[Report]:

@@ -9,6 +9,7 @@ to a loss.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -127,6 +128,14 @@ def argument(
     return None
 
 
+def _order(binding: Binding) -> int:
+    return binding.order
+
+
+def _site_order(site: CallSite) -> int:
+    return site.ctx.order
+
+
 def _prefix(short: Tuple[int, ...], long: Tuple[int, ...]) -> bool:
     return long[: len(short)] == short
 
@@ -229,15 +238,16 @@ class Evaluator:
     def _reaching(bindings: Sequence[Binding], ctx: Ctx) -> List[Binding]:
         """Bindings that may hold at ``ctx``: the last one sure to have run, and
         any conditional ones after it."""
-        live: List[Binding] = []
-        for binding in bindings:
-            if binding.order >= ctx.order:
-                break
-            if _prefix(binding.path, ctx.path):
-                live = [binding]
-            else:
-                live.append(binding)
-        return live
+        # Bindings are in textual order: find the first one at or after ``ctx``
+        # by bisection and walk back (a name rebound on every line of a long
+        # file must not make each use cost a scan of all its bindings).
+        end = bisect_left(bindings, ctx.order, key=_order)
+        start = end
+        while start > 0:
+            start -= 1
+            if _prefix(bindings[start].path, ctx.path):
+                return list(bindings[start:end])
+        return list(bindings[:end])
 
     @staticmethod
     def _agree(values: List[Value]) -> Value:
@@ -307,8 +317,12 @@ class Evaluator:
             self._adds = adds
         head = model.head
         changed = False
-        for site in self._adds.get(name, ()):
-            if site.ctx.scope is not use.scope or not (binding.order < site.ctx.order < use.order):
+        sites = self._adds.get(name, [])
+        # Calls are in textual order: only those between the binding and the use.
+        first = bisect_right(sites, binding.order, key=_site_order)
+        window = sites[first : bisect_left(sites, use.order, key=_site_order)]
+        for site in window:
+            if site.ctx.scope is not use.scope:
                 continue
             changed = True
             if site.node.func.attr.value == "pop" or not _prefix(site.ctx.path, use.path):  # type: ignore[union-attr]

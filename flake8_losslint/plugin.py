@@ -8,8 +8,8 @@ import traceback
 from typing import Any, Iterator, List, Sequence, Tuple
 
 from . import __version__
-from .engine import analyze
 from .options import add_flake8_options, runtime_settings
+from .prefilter import worth_parsing
 
 
 class LossLintChecker:
@@ -36,7 +36,11 @@ class LossLintChecker:
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
+        if not worth_parsing(source):
+            return  # before importing LibCST: a run over files without ML code never pays for it
         try:
+            from .engine import analyze  # imports LibCST (about 0.3 s), once per process
+
             reports = analyze(source, self.runtime)
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:

@@ -42,7 +42,7 @@ def test_exit_codes() -> None:
 
 def test_unparsable_file_is_an_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
-    broken.write_text("import keras\ndef f(:\n", encoding="utf-8")
+    broken.write_text("import keras\nloss = \"bce\"\ndef f(:\n", encoding="utf-8")
     result = losslint("check", str(broken))
     assert result.returncode == 2
     assert "cannot parse" in result.stderr

@@ -245,7 +245,7 @@ def test_positional_activation_and_activation_functions(tmp_path: Path) -> None:
 
 
 def test_fix_from_stdin_gives_the_buffer_back_when_it_cannot_parse() -> None:
-    source = "import keras\ndef broken(:\n"
+    source = "import keras\nloss = \"bce\"\ndef broken(:\n"
     result = losslint("fix", "-", stdin=source)
     assert result.returncode == 2
     assert result.stdout == source

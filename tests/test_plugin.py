@@ -40,13 +40,13 @@ def test_stdin_with_display_name() -> None:
 # flake8 in a subprocess whose analysis always fails, as an unexpected bug would.
 _FAILING_FLAKE8 = """
 import sys
-import flake8_losslint.plugin as plugin
+import flake8_losslint.engine as engine
 from flake8.main.cli import main
 
 def broken(*args, **kwargs):
     raise RuntimeError("simulated analysis bug")
 
-plugin.analyze = broken
+engine.analyze = broken
 sys.exit(main(["--select", "LL", "-j", "1", *sys.argv[1:]]))
 """
 
