@@ -33,10 +33,25 @@ def parse_rows(output: str) -> Dict[str, List[Row]]:
     return rows
 
 
+def parse_lines(output: str) -> Dict[str, List[str]]:
+    """flake8 output by file: resolved path -> ``line:col: CODE message`` lines."""
+    lines: Dict[str, List[str]] = {}
+    for line in output.splitlines():
+        path, rest = line.split(":", 1)
+        lines.setdefault(str(Path(path).resolve()), []).append(rest)
+    return lines
+
+
 @pytest.fixture(scope="session")
-def flake8_on_fixtures() -> Dict[str, List[Row]]:
-    """flake8 over the whole fixtures tree, once: file -> rows."""
+def flake8_output_on_fixtures() -> str:
+    """flake8 over the whole fixtures tree, once."""
     result = run_flake8(str(FIXTURES))
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    return parse_rows(result.stdout)
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def flake8_on_fixtures(flake8_output_on_fixtures: str) -> Dict[str, List[Row]]:
+    """file -> rows (line, column, code)."""
+    return parse_rows(flake8_output_on_fixtures)

@@ -8,7 +8,7 @@ import pytest
 
 from flake8_losslint.rules import all_rules
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, parse_lines
 from .expectations import expectations
 
 ALL = sorted(FIXTURES.rglob("*.py"))
@@ -46,3 +46,13 @@ def test_expectations_use_known_codes() -> None:
     for path in ALL:
         for _, _, code in expectations(path):
             assert code in CODES, f"{path}: unknown code {code}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_id)
+def test_fixture_messages_are_pinned(path: Path, flake8_output_on_fixtures: str) -> None:
+    """What a user reads, word for word: ``NAME.txt`` beside ``NAME.py`` holds flake8's
+    lines for it (``scripts/pin_fixture_messages.py`` rewrites them after a deliberate change)."""
+    actual = parse_lines(flake8_output_on_fixtures).get(str(path.resolve()), [])
+    pinned = path.with_suffix(".txt")
+    expected = pinned.read_text(encoding="utf-8").splitlines() if pinned.exists() else []
+    assert actual == expected
