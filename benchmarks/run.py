@@ -126,7 +126,7 @@ def plugin_time(files: Sequence[str], runs: int) -> Tuple[float, int]:
     """Median CPU seconds of the flake8 class's ``run`` over ``files`` in this
     process (lines read the way flake8 reads them), and how many files it parsed."""
     from flake8_losslint.plugin import LossLintChecker
-    from flake8_losslint.prefilter import worth_parsing
+    from flake8_losslint.source.prefilter import worth_parsing
 
     sources: List[List[str]] = []
     for path in files:

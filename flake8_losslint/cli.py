@@ -23,10 +23,12 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from . import __version__
-from . import notebooks, output
 from .docs import rule_page
 from .engine import Report, analyze_module, parse
-from .guard import TooComplex
+from .report import LineMap
+from .report import formats as output
+from .source import notebooks
+from .source.guard import TooComplex
 from .fixes import (
     FIXERS,
     STYLE_LOGITS,
@@ -38,8 +40,8 @@ from .fixes import (
 )
 from .noqa import NoqaFilter
 from .options import add_argparse_options, runtime_settings
-from .prefilter import worth_parsing
 from .rules import all_rules
+from .source.prefilter import worth_parsing
 
 # flake8's default --exclude, plus the usual virtualenv and tool caches.
 DEFAULT_EXCLUDE = (
@@ -50,10 +52,6 @@ DEFAULT_EXCLUDE = (
 
 # flake8's VALID_CODE_PREFIX: what --select/--ignore accept.
 _CODE_PREFIX = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$", re.ASCII)
-
-
-class UsageError(Exception):
-    pass
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -160,6 +158,10 @@ class SourceFile:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return cls(path, display, data.decode(encoding), encoding)
 
+    @property
+    def line_map(self) -> Optional[LineMap]:
+        return self.notebook.cell_line if self.notebook is not None else None
+
     def content(self, source: str) -> str:
         """What the file holds once its Python source is ``source``."""
         if self.notebook is None:
@@ -211,7 +213,7 @@ class Keep:
 @dataclass
 class Run:
     args: argparse.Namespace
-    findings: List[output.Finding] = field(default_factory=list)
+    findings: List[output.FileFinding] = field(default_factory=list)
     errors: int = 0
     fixed: int = 0
     fixed_files: int = 0
@@ -225,11 +227,13 @@ class Run:
             traceback.print_exc()
 
 
-def _fix_labels(source: str, keep: Keep, style: str, unsafe_only: bool) -> List[Tuple[Report, Optional[str]]]:
+def _fix_labels(
+    source: str, keep: Keep, style: str, unsafe_only: bool, line_map: Optional[LineMap] = None
+) -> List[Tuple[Report, Optional[str]]]:
     """The reports of ``source``, each with the fix `losslint fix` would really apply
     ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
     module = parse(source)
-    everything = analyze_module(module)
+    everything = analyze_module(module, line_map=line_map)
     reports = keep(source, everything)
     ctx = FixContext(module, style)
     labelled = []
@@ -245,23 +249,22 @@ def _fix_labels(source: str, keep: Keep, style: str, unsafe_only: bool) -> List[
     return labelled
 
 
-def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) -> List[output.Finding]:
-    if file.notebook is None:
-        return [output.Finding(file.display, r.line, r.col + 1, r.code, r.message, label) for r, label in labelled]
+def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) -> List[output.FileFinding]:
     found = []
     for report, label in labelled:
-        located = notebooks.locate(file.notebook, report)
-        if located is not None:
-            where, r = located
-            found.append(output.Finding(file.display, where.line, r.col + 1, r.code, r.message, label,
-                                        where.cell, where.index))
+        where = report.where
+        message = f"{report.message} {report.evidence}" if report.evidence else report.message
+        found.append(
+            output.FileFinding(file.display, where.line, where.column + 1, report.code, message, label,
+                           where.cell, where.cell_index, report.related)
+        )
     return found
 
 
 def _check_file(run: Run, file: SourceFile, keep: Keep) -> None:
     if not worth_parsing(file.source):
         return
-    labelled = _fix_labels(file.source, keep, STYLE_MINIMAL, unsafe_only=False)
+    labelled = _fix_labels(file.source, keep, STYLE_MINIMAL, unsafe_only=False, line_map=file.line_map)
     if run.runtime is not None and labelled:
         from .runtime import confirm
 
@@ -280,7 +283,7 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
         fixed, applied = outcome.source, len(outcome.applied)
         if outcome.remaining:
             # What could be fixed was; what remains is fixable with --unsafe-fixes, if at all.
-            labelled = _fix_labels(fixed, keep, args.style, unsafe_only=True)
+            labelled = _fix_labels(fixed, keep, args.style, unsafe_only=True, line_map=file.line_map)
             if args.unsafe_fixes:
                 labelled = [(report, None) for report, _ in labelled]
     # A notebook keeps its JSON: only the changed cells' sources are replaced.

@@ -1,45 +1,45 @@
-"""Source text → sorted findings.  Shared by the flake8 plugin and the CLI."""
+"""The pipeline, one way: source → syntax → interpretation → facts → rules → (runtime) → report.
+
+Shared by the flake8 plugin and the ``losslint`` command.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
 import libcst as cst
 
-from .extract import extract
-from .facts import Positions
-from .guard import check_parsable, gc_paused
-from .prefilter import worth_parsing
-from .rules import Finding, run_rules
+from .facts.extract import extract
+from .report import LineMap, Positions, Report, resolve
+from .rules import run_rules
+from .source.guard import check_parsable, gc_paused
+from .source.prefilter import worth_parsing
 
-
-@dataclass(frozen=True, order=True)
-class Report:
-    line: int  # 1-based
-    col: int  # 0-based, in characters
-    code: str
-    message: str  # without the code
-    finding: Optional[Finding] = field(default=None, compare=False, repr=False)
-
-    @property
-    def text(self) -> str:
-        return f"{self.code} {self.message}"
+__all__ = ["Report", "analyze", "analyze_module", "analyze_notebook", "parse"]
 
 
 @gc_paused()
-def analyze(source: str, runtime: Optional[Any] = None) -> List[Report]:
+def analyze(source: str, runtime: Optional[Any] = None, line_map: Optional[LineMap] = None) -> List[Report]:
     """Findings for one file, sorted and without duplicates.
 
     ``runtime`` (a ``flake8_losslint.runtime.Settings``) turns on runtime
-    confirmation; the runtime package is imported only then.
+    confirmation; the runtime package is imported only then.  ``line_map``
+    places a notebook's program lines in its cells.
 
     Raises whatever parsing or analysis raises; callers decide what a failure
     means (the flake8 plugin swallows it).
     """
     if not worth_parsing(source):
         return []
-    return analyze_module(parse(source), runtime)
+    return analyze_module(parse(source), runtime, line_map)
+
+
+def analyze_notebook(text: str, runtime: Optional[Any] = None) -> List[Report]:
+    """Findings for a notebook's JSON text, each placed at its cell and line."""
+    from .source import notebooks
+
+    whole = notebooks.program(notebooks.load(text))
+    return analyze(whole.source, runtime, whole.cell_line)
 
 
 def parse(source: str) -> cst.Module:
@@ -48,18 +48,12 @@ def parse(source: str) -> cst.Module:
     return cst.parse_module(source)
 
 
-def analyze_module(module: cst.Module, runtime: Optional[Any] = None) -> List[Report]:
+def analyze_module(module: cst.Module, runtime: Optional[Any] = None, line_map: Optional[LineMap] = None) -> List[Report]:
     """Findings for a parsed module; the findings' sites are nodes of ``module``
-    (the autofixes edit that very tree).  ``runtime`` as for ``analyze``."""
-    positions = Positions(module)
-    facts = extract(module, positions)
-    reports = {}
-    for finding in run_rules(facts):
-        line, col = positions(finding.site)
-        report = Report(line, col, finding.code, finding.message, finding)
-        reports.setdefault(report, report)  # the first finding of a duplicate wins
+    (the autofixes edit that very tree).  ``runtime`` and ``line_map`` as for ``analyze``."""
+    reports = resolve(run_rules(extract(module)), Positions(module), line_map)
     if runtime is not None and reports:
         from .runtime import confirm
 
-        return confirm(sorted(reports), runtime)
-    return sorted(reports)
+        return confirm(reports, runtime)
+    return reports

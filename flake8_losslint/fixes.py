@@ -38,18 +38,17 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from . import knowledge as kb
 from .engine import Report, analyze_module
 from .facts import BINARY, LINEAR, LOG_SOFTMAX, SIGMOID, SOFTMAX, Head, LabelUse, LossUse
-from .names import ImportTable, canonical, dotted_name
-from .prefilter import worth_parsing
+from .interp.domains import keras as kb
 from .rules import Finding
+from .source.prefilter import worth_parsing
+from .syntax.names import ImportTable, canonical, dotted_name
 
 # Which way to resolve a mismatch between a loss and the activation before it.
 STYLE_MINIMAL = "minimal"  # change the loss (from_logits), never the model
 STYLE_LOGITS = "logits"  # linear head + from_logits=True (LL101: drop the activation)
 STYLE_PROBABILITIES = "probabilities"  # softmax/sigmoid head + from_logits=False (LL102: add it)
-STYLES = (STYLE_MINIMAL, STYLE_LOGITS, STYLE_PROBABILITIES)
 
 Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel]]
 

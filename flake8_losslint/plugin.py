@@ -9,7 +9,7 @@ from typing import Any, Iterator, List, Sequence, Tuple
 
 from . import __version__
 from .options import add_flake8_options, runtime_settings
-from .prefilter import worth_parsing
+from .source.prefilter import worth_parsing
 
 
 class LossLintChecker:

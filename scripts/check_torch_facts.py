@@ -26,8 +26,8 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from flake8_losslint import torch_models as tm  # noqa: E402
-from flake8_losslint.names import canonical  # noqa: E402
+from flake8_losslint.interp.domains import torch as tm  # noqa: E402
+from flake8_losslint.syntax.names import canonical  # noqa: E402
 
 failures = []
 

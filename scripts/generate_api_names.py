@@ -23,7 +23,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ROOT = Path(__file__).resolve().parent.parent
-_SPEC = importlib.util.spec_from_file_location("api_names", ROOT / "flake8_losslint" / "api_names.py")
+_SPEC = importlib.util.spec_from_file_location("api_names", ROOT / "flake8_losslint" / "interp" / "domains" / "api_names.py")
 api_names = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(api_names)  # the module alone: the package's imports need libcst
 

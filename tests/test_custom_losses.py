@@ -12,11 +12,11 @@ from typing import List
 import libcst as cst
 import pytest
 
-from flake8_losslint import api_names
-from flake8_losslint.custom_losses import _role
+from flake8_losslint.interp.domains import api_names
+from flake8_losslint.facts.extract.custom_losses import _role
 from flake8_losslint.engine import analyze
-from flake8_losslint.extract import extract
-from flake8_losslint.facts import LABELS, PREDICTIONS, Facts, Positions, Rank
+from flake8_losslint.facts.extract import extract
+from flake8_losslint.facts import LABELS, PREDICTIONS, Facts, Rank
 from flake8_losslint.rules import all_rules
 from flake8_losslint.rules.custom import _rank_problem
 
@@ -27,7 +27,7 @@ DATA = ROOT / "flake8_losslint" / "data" / api_names.DATA_FILE
 
 def facts_of(source: str) -> Facts:
     module = cst.parse_module(source)
-    return extract(module, Positions(module))
+    return extract(module)
 
 
 def codes(source: str) -> List[str]:
@@ -97,7 +97,7 @@ def test_generator_script_uses_only_the_standard_library_module() -> None:
     # it must load api_names.py on its own, not through the package.
     script = (ROOT / "scripts" / "generate_api_names.py").read_text(encoding="utf-8")
     assert "from flake8_losslint" not in script and "import flake8_losslint" not in script
-    source = (ROOT / "flake8_losslint" / "api_names.py").read_text(encoding="utf-8")
+    source = (ROOT / "flake8_losslint" / "interp" / "domains" / "api_names.py").read_text(encoding="utf-8")
     imports = re.findall(r"^(?:from|import) ([\w.]+)", source, re.MULTILINE)
     assert all(name.split(".")[0] in sys.stdlib_module_names | {"__future__"} for name in imports), imports
 

@@ -8,7 +8,7 @@ from typing import List
 import libcst as cst
 import pytest
 
-from flake8_losslint.extract import extract
+from flake8_losslint.facts.extract import extract
 from flake8_losslint.facts import (
     CATEGORICAL,
     INTEGER,
@@ -16,8 +16,8 @@ from flake8_losslint.facts import (
     ONE_HOT,
     SPARSE_CATEGORICAL,
     LabelUse,
-    Positions,
-)
+    )
+from flake8_losslint.report import Positions
 
 HEADER = """\
 import numpy as np
@@ -33,7 +33,7 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 
 def uses(body: str, header: str = HEADER) -> List[LabelUse]:
     module = cst.parse_module(header + textwrap.dedent(body))
-    return list(extract(module, Positions(module)).label_uses)
+    return list(extract(module).label_uses)
 
 
 def only(body: str, header: str = HEADER) -> LabelUse:
@@ -430,6 +430,6 @@ def test_head_knows_where_its_width_is_written() -> None:
         "model.fit(x, keras.utils.to_categorical(ids, 3))\n"
     )
     module = cst.parse_module(HEADER + body)
-    use = extract(module, Positions(module)).label_uses[0]
+    use = extract(module).label_uses[0]
     assert use.prediction.units == 4
     assert Positions(module)(use.prediction.units_site) == (4, 26)

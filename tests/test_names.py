@@ -3,8 +3,8 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from flake8_losslint.collect import collect
-from flake8_losslint.names import canonical, qualify
+from flake8_losslint.syntax.collect import collect
+from flake8_losslint.syntax.names import canonical, qualify
 
 
 @pytest.mark.parametrize(

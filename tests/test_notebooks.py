@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flake8_losslint import notebooks
-from flake8_losslint.engine import analyze
+from flake8_losslint.engine import analyze, analyze_notebook
+from flake8_losslint.source import notebooks
 
 from .conftest import FIXTURES
 
@@ -19,20 +19,25 @@ NOTEBOOKS = FIXTURES / "notebooks"
 DATA = FIXTURES.parent / "tests" / "data"
 
 
+def check(text: str):  # noqa: ANN201
+    """Each finding of a notebook with where the user sees it."""
+    return [(report.location, report) for report in analyze_notebook(text)]
+
+
 def read(name: str) -> str:
     return (NOTEBOOKS / name).read_text(encoding="utf-8")
 
 
 def test_bug_split_across_cells_is_found_at_its_cell_and_line() -> None:
-    found = notebooks.check(read("split_across_cells.ipynb"))
+    found = check(read("split_across_cells.ipynb"))
     # Cells are numbered among code cells, as nbqa does; index is the array position.
-    assert [(loc.cell, loc.index, loc.line, r.col, r.code) for loc, r in found] == [(5, 5, 3, 55, "LL101")]
+    assert [(loc.cell, loc.cell_index, loc.line, r.col, r.code) for loc, r in found] == [(5, 5, 3, 55, "LL101")]
     # The other line named in the message is given as a cell and line too.
     assert "(cell 2, line 3)" in found[0][1].message
 
 
 def test_corrected_notebook_is_silent() -> None:
-    assert notebooks.check(read("split_across_cells_ok.ipynb")) == []
+    assert check(read("split_across_cells_ok.ipynb")) == []
 
 
 def test_same_findings_as_the_equivalent_python_program() -> None:
@@ -47,7 +52,7 @@ def test_same_findings_as_the_equivalent_python_program() -> None:
         if not line.startswith(("%", "!")) and not line.endswith("?")
     )
     assert [(r.code, r.col) for r in analyze(python + "\n")] == [
-        (r.code, r.col) for _, r in notebooks.check(text)
+        (r.code, r.col) for _, r in check(text)
     ]
 
 
@@ -63,15 +68,15 @@ def test_magics_keep_line_numbers_and_are_restored() -> None:
 
 @pytest.mark.parametrize("name", ["empty.ipynb", "no_code_cells.ipynb"])
 def test_notebooks_without_code_are_silent(name: str) -> None:
-    assert notebooks.check(read(name)) == []
+    assert check(read(name)) == []
 
 
 def test_malformed_json_is_one_clear_error() -> None:
     with pytest.raises(notebooks.NotebookError) as error:
-        notebooks.check((DATA / "malformed.ipynb").read_text(encoding="utf-8"))
+        check((DATA / "malformed.ipynb").read_text(encoding="utf-8"))
     assert str(error.value).startswith("not valid JSON (line 2")
     with pytest.raises(notebooks.NotebookError, match="no list of cells"):
-        notebooks.check('{"metadata": {}}')
+        check('{"metadata": {}}')
 
 
 def test_unchanged_program_round_trips_byte_for_byte() -> None:
@@ -107,5 +112,5 @@ def test_nbqa_route_reports_the_same_cell_and_line() -> None:
         env=env,
     )
     assert ":cell_5:3:56: LL101 " in result.stdout, result.stdout + result.stderr
-    ours = notebooks.check(read("split_across_cells.ipynb"))
+    ours = check(read("split_across_cells.ipynb"))
     assert [(loc.cell, loc.line, r.col + 1) for loc, r in ours] == [(5, 3, 56)]

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flake8_losslint import engine
-from flake8_losslint.collect import Collector
+from flake8_losslint.syntax.collect import Collector
 from flake8_losslint.engine import analyze
-from flake8_losslint.guard import TooComplex
+from flake8_losslint.source.guard import TooComplex
 from flake8_losslint.plugin import LossLintChecker
-from flake8_losslint.prefilter import worth_parsing
-from flake8_losslint.walk import walk
+from flake8_losslint.source.prefilter import worth_parsing
+from flake8_losslint.syntax.walk import walk
 
 from .conftest import FIXTURES, ROOT
 from .expectations import expectations

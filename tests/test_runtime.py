@@ -324,11 +324,11 @@ def _label_use(source: str):
     """The (single) LabelUse of a program the label rules stay silent on."""
     import libcst as cst
 
-    from flake8_losslint.extract import extract
-    from flake8_losslint.facts import Positions
+    from flake8_losslint.facts.extract import extract
+    from flake8_losslint.report import Positions
 
     module = cst.parse_module(source)
-    (use,) = extract(module, Positions(module)).label_uses
+    (use,) = extract(module).label_uses
     return use
 
 

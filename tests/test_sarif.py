@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
-from flake8_losslint.docs import DOCS_URL
+from flake8_losslint.report.formats import DOCS_URL
 from flake8_losslint.rules import all_rules
 
 from .cli_run import losslint

@@ -12,19 +12,82 @@ import importlib
 import inspect
 import pkgutil
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from ..facts import Facts, Site
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A related site named in a message ("the activation", "the labels").
+
+    The report layer renders it where it stands in the message, as
+    ``before + "line 9" + after`` (``"cell 2, line 3"`` in a notebook), and
+    lists it as a related location in JSON and SARIF.  With
+    ``unless_primary_line`` the whole piece is left out when the site is on the
+    line the finding is reported on.
+    """
+
+    name: str
+    site: Site
+    before: str = " ("
+    after: str = ")"
+    unless_primary_line: bool = False
+
+
+def at(name: str, site: Optional[Site], **kwargs: Any) -> Optional[Ref]:
+    """``" (line N)"`` for ``site``, or nothing when the site is unknown."""
+    return Ref(name, site, **kwargs) if site is not None else None
+
+
+Part = Union[str, Ref]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A finding's text: literal pieces and the related sites it names."""
+
+    parts: Tuple[Part, ...]
+
+    @classmethod
+    def of(cls, *pieces: Union[str, Ref, "Message", None]) -> "Message":
+        parts: List[Part] = []
+        for piece in pieces:
+            if isinstance(piece, Message):
+                parts.extend(piece.parts)
+            elif piece is not None and piece != "":
+                parts.append(piece)
+        return cls(tuple(parts))
+
+    @property
+    def related(self) -> Tuple[Ref, ...]:
+        return tuple(part for part in self.parts if isinstance(part, Ref))
+
+    def render(self, describe: Callable[[Ref], Optional[str]]) -> str:
+        """The text, each ``Ref`` replaced by ``describe(ref)`` (left out when None)."""
+        out = []
+        for part in self.parts:
+            if isinstance(part, Ref):
+                where = describe(part)
+                if where is not None:
+                    out.append(f"{part.before}{where}{part.after}")
+            else:
+                out.append(part)
+        return "".join(out)
 
 
 @dataclass(frozen=True)
 class Finding:
     code: str
     site: Site
-    message: str  # without the code
+    message: Message  # without the code
     # The fact the finding is about (a LossUse, LogitsOpUse, LayerFact or
     # Head): autofixes and runtime probes are built from it, not from text.
     subject: Optional[Any] = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.message, str):  # a rule that names no other site
+            object.__setattr__(self, "message", Message.of(self.message))
 
 
 Check = Callable[[Facts], Iterable[Finding]]

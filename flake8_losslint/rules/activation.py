@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..facts import (
     BINARY,
@@ -16,16 +16,14 @@ from ..facts import (
     Facts,
     Head,
 )
-from . import Finding, rule
+from . import Finding, Message, Ref, at, rule
 
 # The activation each loss family undoes itself when from_logits=True.
 _OWN_ACTIVATION = {SPARSE_CATEGORICAL: SOFTMAX, CATEGORICAL: SOFTMAX, BINARY: SIGMOID}
 
 
-def _at(facts: Facts, head: Head) -> str:
-    if head.activation_site is None:
-        return ""
-    return f" (line {facts.line(head.activation_site)})"
+def _at(head: Head) -> Optional[Ref]:
+    return at("activation", head.activation_site)
 
 
 @rule("LL101", "from-logits-on-probabilities", "loss with from_logits=True on an output already passed through softmax or sigmoid")
@@ -84,8 +82,11 @@ def from_logits_on_probabilities(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "LL101",
                 site,
-                f"{loss.display} uses from_logits=True but the model output is already "
-                f"{head.activation}{_at(facts, head)}: set from_logits=False or remove the {head.activation}",
+                Message.of(
+                    f"{loss.display} uses from_logits=True but the model output is already {head.activation}",
+                    _at(head),
+                    f": set from_logits=False or remove the {head.activation}",
+                ),
                 subject=use,
             )
 
@@ -134,8 +135,11 @@ def probabilities_loss_on_logits(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL102",
             loss.from_logits_site or loss.site,
-            f"{loss.display} expects probabilities (from_logits=False) but the model output is "
-            f"{what}{_at(facts, head)}: pass from_logits=True or end the model with a {wanted}",
+            Message.of(
+                f"{loss.display} expects probabilities (from_logits=False) but the model output is {what}",
+                _at(head),
+                f": pass from_logits=True or end the model with a {wanted}",
+            ),
             subject=use,
         )
 
@@ -235,9 +239,12 @@ def binary_loss_on_softmax(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "LL104",
                 loss.site,
-                f"{loss.display} on a {head.units}-way softmax output{_at(facts, head)} scores each "
-                f"class as an independent yes/no: use categorical_crossentropy (one-hot labels) or "
-                f"sparse_categorical_crossentropy (integer labels)",
+                Message.of(
+                    f"{loss.display} on a {head.units}-way softmax output",
+                    _at(head),
+                    " scores each class as an independent yes/no: use categorical_crossentropy "
+                    "(one-hot labels) or sparse_categorical_crossentropy (integer labels)",
+                ),
                 subject=use,
             )
 
@@ -298,7 +305,7 @@ def categorical_loss_on_sigmoid(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL105",
             loss.site,
-            f"{loss.display} on a {head.units}-unit sigmoid output{_at(facts, head)} {effect}: {fix}",
+            Message.of(f"{loss.display} on a {head.units}-unit sigmoid output", _at(head), f" {effect}: {fix}"),
             subject=use,
         )
 
@@ -343,7 +350,10 @@ def activation_before_logits_op(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "LL106",
                 use.logits_site,
-                f"{use.op} applies its own activation but its logits are already "
-                f"{head.activation}{_at(facts, head)}: pass the values from before the {head.activation}",
+                Message.of(
+                    f"{use.op} applies its own activation but its logits are already {head.activation}",
+                    _at(head),
+                    f": pass the values from before the {head.activation}",
+                ),
                 subject=use,
             )

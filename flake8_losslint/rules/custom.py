@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from .. import api_names
 from ..facts import LABELS, PREDICTIONS, ArgumentOrigin, Facts, Rank
-from . import Finding, rule
+from . import Finding, Message, at, rule
 
 
 @rule("LL301", "nonexistent-loss-api", "a loss API that does not exist in the library it names")
@@ -70,24 +69,20 @@ def nonexistent_loss_api(facts: Facts) -> Iterator[Finding]:
     code probing for an API on purpose. Top-level `tf.*` names (`tf.log`) are not
     checked.
     """
-    if not facts.api_references:
-        return
-    known = api_names.load()  # read only for files that reach a covered module
     for reference in facts.api_references:
         module, name = reference.module, reference.name
-        if not _is_loss_api(module, name) or known.exists(module, name):
+        if not _is_loss_api(module, name) or reference.exists:
             continue
-        if reference.imported and module not in known.importable:
+        if reference.imported and not reference.module_importable:
             continue  # ``from tensorflow.losses import x`` fails on the module, not the name
-        where = api_names.display(module)
-        better = known.suggestion(module, name)
-        fix = f"use {api_names.display(better)}" if better else f"check the {where} API"
+        where = reference.module_display
+        fix = f"use {reference.suggestion}" if reference.suggestion else f"check the {where} API"
         resolved = f"{where}.{name}"
         subject = resolved if reference.imported or reference.spelling == resolved else f"{reference.spelling} ({resolved})"
         yield Finding(
             "LL301",
             reference.site,
-            f"{subject} does not exist in {known.library_version(module)}: {fix}",
+            f"{subject} does not exist in {reference.library}: {fix}",
             subject=reference,
         )
 
@@ -166,17 +161,15 @@ def swapped_loss_arguments(facts: Facts) -> Iterator[Finding]:
         )
 
 
-def _describe(rank: Rank, facts: Facts) -> str:
+def _describe(rank: Rank, name: str) -> Message:
     if rank.absolute is not None:
         text = f"rank {rank.absolute}"
     elif rank.base is not None:
         sign = f" + {rank.delta}" if rank.delta > 0 else (f" - {-rank.delta}" if rank.delta < 0 else "")
         text = f"rank of {rank.base}{sign}"
     else:
-        return "an unknown rank"
-    if rank.changed_site is not None:
-        text += f" (line {facts.line(rank.changed_site)})"
-    return text
+        return Message.of("an unknown rank")
+    return Message.of(text, at(name, rank.changed_site))
 
 
 def _rank_problem(rule_name: str, labels: Rank, predictions: Rank) -> Optional[str]:
@@ -254,21 +247,28 @@ def loss_rank_mismatch(facts: Facts) -> Iterator[Finding]:
         if problem is None:
             continue
         if problem == "one_hot":
-            at = f"line {facts.line(call.site)}"
             assert call.labels.one_hot_site is not None
             yield Finding(
                 "LL303",
                 call.labels.one_hot_site,
-                f"labels are one-hot encoded here but {call.loss} ({at}) is a sparse loss that expects "
-                "integer class ids: drop the one_hot or use a categorical loss",
+                Message.of(
+                    f"labels are one-hot encoded here but {call.loss}",
+                    at("loss", call.site),
+                    " is a sparse loss that expects integer class ids: drop the one_hot or use a categorical loss",
+                ),
                 subject=call,
             )
             continue
         yield Finding(
             "LL303",
             call.site,
-            f"{call.loss} {problem}, but gets labels of {_describe(call.labels, facts)} and "
-            f"predictions of {_describe(call.predictions, facts)}: fix the reshape",
+            Message.of(
+                f"{call.loss} {problem}, but gets labels of ",
+                _describe(call.labels, "labels reshaped"),
+                " and predictions of ",
+                _describe(call.predictions, "predictions reshaped"),
+                ": fix the reshape",
+            ),
             subject=call,
         )
 
@@ -322,19 +322,23 @@ def batch_reduced_custom_loss(facts: Facts) -> Iterator[Finding]:
     """
     for scalar in facts.scalar_loss_returns:
         if scalar.loss_subclass:
-            why = f"the Loss subclass {scalar.loss_name} then applies its reduction and sample_weight to that one number"
+            why = Message.of(
+                f"the Loss subclass {scalar.loss_name} then applies its reduction and sample_weight to that one number"
+            )
         elif scalar.weights_site is not None:
-            why = (
-                f"the {scalar.weights_kind} given to fit (line {facts.line(scalar.weights_site)}) "
-                "then only rescales the loss"
+            why = Message.of(
+                f"the {scalar.weights_kind} given to fit", at("weights", scalar.weights_site), " then only rescales the loss"
             )
         else:
             continue
         yield Finding(
             "LL304",
             scalar.site,
-            f"{scalar.reducer} with no axis reduces the batch to a scalar and {why}: "
-            "return one loss per sample (reduce with axis=-1)",
+            Message.of(
+                f"{scalar.reducer} with no axis reduces the batch to a scalar and ",
+                why,
+                ": return one loss per sample (reduce with axis=-1)",
+            ),
             subject=scalar,
         )
 
@@ -439,12 +443,13 @@ def uncallable_loss_signature(facts: Facts) -> Iterator[Finding]:
             problem = f"takes {signature.max_positional} positional argument{'s' if signature.max_positional != 1 else ''}"
         else:
             continue
-        defined = facts.line(signature.definition_site)
-        where = f" (line {defined})" if defined != facts.line(signature.site) else ""
         yield Finding(
             "LL306",
             signature.site,
-            f"Keras calls a loss as fn(y_true, y_pred), but {signature.name}{where} {problem}: "
-            "give it exactly (y_true, y_pred) and bind other values with a closure",
+            Message.of(
+                f"Keras calls a loss as fn(y_true, y_pred), but {signature.name}",
+                at("definition", signature.definition_site, unless_primary_line=True),
+                f" {problem}: give it exactly (y_true, y_pred) and bind other values with a closure",
+            ),
             subject=signature,
         )

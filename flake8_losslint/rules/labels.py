@@ -15,7 +15,7 @@ from ..facts import (
     LabelUse,
     Site,
 )
-from . import Finding, rule
+from . import Finding, Message, at, rule
 
 
 def _once(facts: Facts) -> Iterator[Tuple[LabelUse, Set[Site]]]:
@@ -108,9 +108,12 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL201",
             loss.site,
-            f"{loss.display} gets one-hot labels from {labels.origin} (line {facts.line(labels.site)}): "
-            "pass the integer labels or use "
-            f"{_other(loss.display, 'tf.nn.softmax_cross_entropy_with_logits', 'categorical_crossentropy')}",
+            Message.of(
+                f"{loss.display} gets one-hot labels from {labels.origin}",
+                at("labels", labels.site),
+                ": pass the integer labels or use "
+                + _other(loss.display, "tf.nn.softmax_cross_entropy_with_logits", "categorical_crossentropy"),
+            ),
             subject=use,
         )
 
@@ -166,9 +169,12 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL202",
             loss.site,
-            f"{loss.display} gets integer labels from {labels.origin} (line {facts.line(labels.site)}): "
-            "one-hot encode them (to_categorical) or use "
-            + _other(loss.display, "tf.nn.sparse_softmax_cross_entropy_with_logits", "sparse_categorical_crossentropy"),
+            Message.of(
+                f"{loss.display} gets integer labels from {labels.origin}",
+                at("labels", labels.site),
+                ": one-hot encode them (to_categorical) or use "
+                + _other(loss.display, "tf.nn.sparse_softmax_cross_entropy_with_logits", "sparse_categorical_crossentropy"),
+            ),
             subject=use,
         )
 
@@ -226,8 +232,11 @@ def units_differ_from_classes(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL203",
             site,
-            f"the output has {_units(head.units)} but the labels have {labels.num_classes} classes "
-            f"({labels.origin}, line {facts.line(labels.site)}): give the output layer {labels.num_classes} units",
+            Message.of(
+                f"the output has {_units(head.units)} but the labels have {labels.num_classes} classes",
+                at("labels", labels.site, before=f" ({labels.origin}, "),
+                f": give the output layer {labels.num_classes} units",
+            ),
             subject=use,
         )
 
@@ -278,8 +287,11 @@ def sample_count_mismatch(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL204",
             labels.samples_site,
-            f"y has {labels.samples} samples but x has {features.samples} "
-            f"(line {facts.line(features.samples_site)}): build x and y with the same number of samples",
+            Message.of(
+                f"y has {labels.samples} samples but x has {features.samples}",
+                at("x", features.samples_site),
+                ": build x and y with the same number of samples",
+            ),
             subject=use,
         )
 
@@ -336,13 +348,15 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
         if _classes_mismatch(use) or labels.site in seen:
             continue
         seen.add(labels.site)
-        where = f" (line {facts.line(head.units_site)})" if head.units_site is not None else ""
         fix = f"subtract {low} from them" if low > 0 else f"map them to 0..{head.units - 1}"
         yield Finding(
             "LL205",
             labels.site,
-            f"labels range over {low}..{high} but {loss.display} on {_units(head.units)}{where} "
-            f"needs 0..{head.units - 1}: {fix}",
+            Message.of(
+                f"labels range over {low}..{high} but {loss.display} on {_units(head.units)}",
+                at("output", head.units_site),
+                f" needs 0..{head.units - 1}: {fix}",
+            ),
             subject=use,
         )
 

@@ -14,10 +14,9 @@ from ..facts import (
     TORCH_CROSS_ENTROPY,
     TORCH_NLL,
     Facts,
-    Head,
     TorchLossUse,
 )
-from . import Finding, rule
+from . import Finding, Message, at, rule
 
 _WHAT = {
     LINEAR: "raw logits",
@@ -27,10 +26,6 @@ _WHAT = {
 }
 
 
-def _at(facts: Facts, head: Head) -> str:
-    if head.activation_site is None:
-        return ""
-    return f" (line {facts.line(head.activation_site)})"
 
 
 def _functional(use: TorchLossUse) -> bool:
@@ -42,7 +37,11 @@ def _finding(code: str, facts: Facts, use: TorchLossUse, problem: str, fix: str)
     return Finding(
         code,
         use.prediction_site,
-        f"{use.display} {problem}, but its input is {_WHAT[head.activation]}{_at(facts, head)}: {fix}",  # type: ignore[index]
+        Message.of(
+            f"{use.display} {problem}, but its input is {_WHAT[head.activation]}",  # type: ignore[index]
+            at("activation", head.activation_site),
+            f": {fix}",
+        ),
         subject=use,
     )
 

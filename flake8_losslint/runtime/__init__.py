@@ -144,7 +144,7 @@ def confirm(reports: List[Any], settings: Settings) -> List[Any]:
             notice(str(exc))
             answers = []
         for digest, answer in zip(missing, answers):
-            worker_versions = client._worker.versions if client._worker is not None else {}
+            worker_versions = client.worker_versions()
             answer = dict(answer, tensorflow=worker_versions.get("tensorflow") or installed["tensorflow"])
             results[digest] = answer
             verdict = answer.get("verdict")
@@ -174,4 +174,4 @@ def confirm(reports: List[Any], settings: Settings) -> List[Any]:
 
 
 def _tag(report: Any, text: str) -> Any:
-    return dataclasses.replace(report, message=f"{report.message} {text}")
+    return dataclasses.replace(report, evidence=text)

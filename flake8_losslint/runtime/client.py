@@ -154,6 +154,11 @@ def run(probes: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         raise
 
 
+def worker_versions() -> Dict[str, Any]:
+    """The library versions the running worker reported ({} when none runs)."""
+    return _worker.versions if _worker is not None else {}
+
+
 def reset() -> None:
     """Forget the worker and any failure (tests)."""
     global _worker, _broken, starts

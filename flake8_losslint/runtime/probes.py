@@ -17,13 +17,12 @@ the runtime step unchanged.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from typing import Any, Callable, Dict, Optional, Tuple
 
-import libcst as cst
 
 from ..facts import (
+    NOT_LITERAL,
     BINARY,
     CATEGORICAL,
     INTEGER,
@@ -73,11 +72,6 @@ def build(finding: Any) -> Optional[Probe]:
 
 
 # -- pieces --------------------------------------------------------------------
-# Loss arguments besides from_logits that change what the loss computes; only
-# literal values are carried over (anything else keeps the library default).
-_LOSS_ARGS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
-
-
 _REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 
@@ -87,28 +81,19 @@ def loss_json(use: LossUse) -> Optional[Dict[str, Any]]:
         return None
     name = spec.display.strip("'\"")
     args: Dict[str, Any] = {"from_logits": spec.from_logits}
-    node = spec.site.node
-    if isinstance(node, cst.Call):
-        for arg in node.args:
-            if arg.keyword is None or arg.keyword.value not in _LOSS_ARGS:
-                continue
-            try:
-                value = ast.literal_eval(cst.Module([]).code_for_node(arg.value))
-            except (ValueError, SyntaxError):
-                continue
-            if arg.keyword.value == "reduction" and value not in _REDUCTIONS:
-                continue  # None / unknown: keep the default, which compile also uses
-            if isinstance(value, (bool, int, float, str)) or value is None:
-                args[arg.keyword.value] = value
+    for keyword, value in spec.arguments:
+        if value is NOT_LITERAL:
+            continue
+        if keyword == "reduction" and value not in _REDUCTIONS:
+            continue  # None / unknown: keep the default, which compile also uses
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            args[keyword] = value
     return {"name": name, "args": args}
 
 
 def call_mode(use: LossUse) -> str:
     """``compile(loss=...)`` is run through compiled fit; ``loss_fn(y, model(x))`` eagerly."""
-    node = use.call_site.node
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
-        return "fit"
-    return "eager"
+    return "fit" if use.compiled else "eager"
 
 
 def units_of(head: Head, family: Optional[str]) -> int:
@@ -222,20 +207,13 @@ def _ll106(use: LogitsOpUse) -> Optional[Probe]:
 # says is wrong put right.  worker.check_labels_rejected confirms a finding only
 # when the probe raises and the control runs, so an unrelated error never counts.
 
-_FIT_METHODS = frozenset(
-    {"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
-)
 _LABEL_SAMPLES_MAX = 100_000  # literal sample counts up to this are used as written
 
 
 def _label_call(use: LabelUse) -> Optional[str]:
     """How the labels meet the loss: compiled fit, a Dataset, a tf.nn op, or an eager loss call."""
-    node = use.call_site.node
-    attr = node.func.attr.value if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) else None
-    if attr in _FIT_METHODS:
-        return "fit"
-    if attr == "from_tensor_slices":
-        return "slices"
+    if use.meets in ("fit", "slices"):
+        return use.meets
     if use.loss is not None and _op_name(use.loss) is not None:
         return "op"
     return "eager"
@@ -367,20 +345,12 @@ def _ll205(use: LabelUse) -> Optional[Probe]:
 
 
 def _literal_labels(use: LabelUse) -> Optional[Tuple[list, str]]:
-    """The program's literal label array (numbers only, read with literal_eval) and its container."""
-    node = use.labels.site.node
-    container = "list"
-    if isinstance(node, cst.Call):
-        literal = node.args[0].value if node.args and node.args[0].keyword is None else None
-        dtype = [a.value for a in node.args if a.keyword is not None and a.keyword.value == "dtype"]
-        if dtype and cst.Module([]).code_for_node(dtype[0]) not in ("object", "np.object_", "numpy.object_"):
-            return None
-        container = "object" if dtype else "array"
-        node = literal
-    if not isinstance(node, (cst.List, cst.Tuple)):
+    """The program's literal label array (numbers, rows as lists) and its container."""
+    labels = use.labels
+    if labels.literal is None or labels.container is None:
         return None
-    values = ast.literal_eval(cst.Module([]).code_for_node(node))
-    return list(values), container
+    values = [list(v) if isinstance(v, tuple) else v for v in labels.literal]
+    return values, labels.container
 
 
 @probe_for("LL206")

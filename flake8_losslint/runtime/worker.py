@@ -409,14 +409,6 @@ def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
     )
 
 
-_LOGITS_OPS = {
-    "softmax_cross_entropy_with_logits": "onehot",
-    "sparse_softmax_cross_entropy_with_logits": "sparse",
-    "sigmoid_cross_entropy_with_logits": "multihot",
-    "weighted_cross_entropy_with_logits": "multihot",
-}
-
-
 def check_logits_op_on_probabilities(probe: Dict[str, Any]) -> Result:
     """LL106: softmax/sigmoid outputs passed as ``logits`` to a tf.nn *_with_logits op."""
     name = probe["op"]  # "tf.nn.sparse_softmax_cross_entropy_with_logits", "tf.compat.v1.nn...."

@@ -43,7 +43,7 @@ DATA_FILE = "api_names.json"
 
 @lru_cache(maxsize=1)
 def load() -> "ApiNames":
-    text = resources.files(__package__).joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("flake8_losslint").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
     raw = json.loads(text)
     return ApiNames(
         versions=dict(raw["versions"]),

@@ -43,6 +43,11 @@ class Ctx:
     path: Path
 
 
+def within(block: Path, path: Path) -> bool:
+    """Whether code at ``path`` lies inside the block ``block`` (or at its level)."""
+    return path[: len(block)] == block
+
+
 @dataclass(frozen=True)
 class Binding:
     """``name = value`` (``value`` None when it cannot be known, e.g. a loop target).

@@ -18,11 +18,15 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from . import api_names
-from . import knowledge as kb
-from .collect import CallSite, ClassInfo, Collector, Ctx, Scope
-from .evaluate import Const, Evaluator, LibRef, Loss, Model, UserClass, UserFunction, argument
-from .facts import (
+from ...interp.domains import api_names
+from ...interp.domains import keras as kd
+from ...interp.domains.keras import Loss
+from ...interp.evaluator import Evaluator
+from ...interp.values import Const, LibRef, Model, UserFunction
+from ...syntax.collect import CallSite, Ctx, Scope
+from ...syntax.names import dotted_name
+from ...syntax.nodes import argument, source_text
+from ..model import (
     LABELS,
     PREDICTIONS,
     SPARSE_CATEGORICAL,
@@ -36,9 +40,7 @@ from .facts import (
     Site,
     UnguardedLog,
 )
-from .names import dotted_name
 
-_CODE = cst.Module(body=[])
 _MAX_FLOW = 24  # how many assignments a value is followed back through
 
 LOSS_BASE = "keras.losses.Loss"
@@ -129,24 +131,14 @@ _INNER_LOSS_FUNCTIONS: Dict[str, str] = {
 }
 
 # tf.nn ops taking (labels, logits); TF 2 accepts them by position, labels first.
-_TF2_LOGITS_OPS = frozenset(name for name, index in kb.LOGITS_OPS.items() if index == 1)
-_V1_LOGITS_OPS = frozenset(name for name, index in kb.LOGITS_OPS.items() if index < 0)
+_TF2_LOGITS_OPS = frozenset(name for name, index in kd.LOGITS_OPS.items() if index == 1)
+_V1_LOGITS_OPS = frozenset(name for name, index in kd.LOGITS_OPS.items() if index < 0)
 
 _PREDICTION_WORDS = frozenset(
     "pred preds prediction predictions predicted logit logits output outputs out "
     "prob probs proba probas probabilities score scores yhat hat".split()
 )
 _LABEL_WORDS = frozenset("true label labels target targets gt truth groundtruth".split())
-
-
-@dataclass(frozen=True)
-class CustomFacts:
-    api_references: Tuple[ApiReference, ...] = ()
-    loss_call_arguments: Tuple[LossCallArguments, ...] = ()
-    inner_loss_calls: Tuple = ()
-    scalar_loss_returns: Tuple[ScalarLossReturn, ...] = ()
-    unguarded_logs: Tuple[UnguardedLog, ...] = ()
-    loss_signatures: Tuple[LossSignature, ...] = ()
 
 
 @dataclass
@@ -159,13 +151,11 @@ class _CustomLoss:
     compiles: List[CallSite] = field(default_factory=list)
 
 
-def extract_custom(collected: Collector, evaluator: Evaluator) -> CustomFacts:
-    return _Extractor(collected, evaluator).run()
+def extract(ev: Evaluator) -> Dict[str, tuple]:
+    return _Extractor(ev).run()
 
 
-def code(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(_CODE.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+code = source_text
 
 
 def _positional_names(params: cst.Parameters) -> List[str]:
@@ -173,8 +163,8 @@ def _positional_names(params: cst.Parameters) -> List[str]:
 
 
 class _Extractor:
-    def __init__(self, collected: Collector, evaluator: Evaluator) -> None:
-        self.collected = collected
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.collected = collected = evaluator.collected
         self.evaluator = evaluator
         self.calls_by_scope: Dict[int, List[CallSite]] = {}
         for site in collected.calls:
@@ -182,8 +172,8 @@ class _Extractor:
         self.losses: Dict[int, _CustomLoss] = {}
         self.signatures: List[LossSignature] = []
 
-    def run(self) -> CustomFacts:
-        api_references = tuple(self._api_references())
+    def run(self) -> Dict[str, tuple]:
+        api_references = tuple(self._judged(reference) for reference in self._api_references())
         self._compiled_losses()
         self._subclass_losses()
         self._named_losses()
@@ -194,14 +184,14 @@ class _Extractor:
             logs.extend(self._unguarded_logs(loss))
             scalars.extend(self._scalar_returns(loss))
             inner.extend(self._inner_loss_calls(loss))
-        return CustomFacts(
-            api_references=api_references,
-            loss_call_arguments=tuple(self._loss_call_arguments()),
-            inner_loss_calls=tuple(inner),
-            scalar_loss_returns=tuple(scalars),
-            unguarded_logs=tuple(logs),
-            loss_signatures=tuple(self.signatures),
-        )
+        return {
+            "api_references": api_references,
+            "loss_call_arguments": tuple(self._loss_call_arguments()),
+            "inner_loss_calls": tuple(inner),
+            "scalar_loss_returns": tuple(scalars),
+            "unguarded_logs": tuple(logs),
+            "loss_signatures": tuple(self.signatures),
+        }
 
     # -- LL301: names under the covered modules --------------------------------
     def _api_references(self) -> Iterable[ApiReference]:
@@ -243,6 +233,25 @@ class _Extractor:
                 if isinstance(alias.name, cst.Name) and not alias.name.value.startswith("_"):
                     name = alias.name.value
                     yield ApiReference(module, name, f"from {module} import {name}", Site(alias), imported=True)
+
+    @staticmethod
+    def _judged(reference: ApiReference) -> ApiReference:
+        """The reference with what the name lists say of it."""
+        known = api_names.load()
+        module, name = reference.module, reference.name
+        better = known.suggestion(module, name)
+        return ApiReference(
+            module,
+            name,
+            reference.spelling,
+            reference.site,
+            reference.imported,
+            exists=known.exists(module, name),
+            module_importable=module in known.importable,
+            suggestion=api_names.display(better) if better else None,
+            library=known.library_version(module),
+            module_display=api_names.display(module),
+        )
 
     # -- finding the custom losses ---------------------------------------------
     def _register(self, scope: Scope, subclass: bool) -> Optional[_CustomLoss]:
@@ -307,7 +316,7 @@ class _Extractor:
 
     def _subclass_losses(self) -> None:
         for scope in list(self.collected.scope_of_node.values()):
-            if scope.kind == "class" and scope.cls is not None and self._is_loss_class(scope.cls, 0):
+            if scope.kind == "class" and scope.cls is not None and self.evaluator.is_subclass(scope.cls, LOSS_BASE):
                 method = scope.cls.methods.get("call")
                 if method is not None:
                     node = method.node
@@ -322,17 +331,6 @@ class _Extractor:
             return
         trimmed = params.with_changes(posonly_params=(), params=tuple(positional[1:]))
         self._signature(f"{owner}.{node.name.value}", trimmed, node.name, node.name)
-
-    def _is_loss_class(self, info: ClassInfo, depth: int) -> bool:
-        if depth > 8:
-            return False
-        for base in info.node.bases:
-            value = self.evaluator.value(base.value, info.ctx)
-            if isinstance(value, LibRef) and value.qualname == LOSS_BASE:
-                return True
-            if isinstance(value, UserClass) and self._is_loss_class(value.info, depth + 1):
-                return True
-        return False
 
     def _named_losses(self) -> None:
         # Plain functions only: methods named like this are mostly metrics' update_state.
@@ -350,7 +348,7 @@ class _Extractor:
         bindings = loss.scope.bindings.get(name)
         if not bindings:
             return False
-        reaching = Evaluator._reaching(bindings, ctx)
+        reaching = Evaluator.reaching(bindings, ctx)
         return len(reaching) == 1 and reaching[0] is bindings[0] and bindings[0].value is None
 
     def _local_value(self, name: str, ctx: Ctx) -> Optional[Tuple[cst.CSTNode, Ctx]]:
@@ -358,7 +356,7 @@ class _Extractor:
         bindings = ctx.scope.bindings.get(name)
         if not bindings:
             return None
-        reaching = Evaluator._reaching(bindings, ctx)
+        reaching = Evaluator.reaching(bindings, ctx)
         if len(reaching) != 1:
             return None
         binding = reaching[0]
@@ -573,7 +571,7 @@ class _Extractor:
                 second = argument(call, index + 1 if index >= 0 else -1, "logits")
                 slots = ("labels", "logits")
                 display = api_names.display(callee.qualname)
-            elif isinstance(callee, LibRef) and callee.qualname in kb.LOSS_FUNCTIONS:
+            elif isinstance(callee, LibRef) and callee.qualname in kd.LOSS_FUNCTIONS:
                 first = argument(call, 0, "y_true", "target")
                 second = argument(call, 1, "y_pred", "output")
                 slots = ("y_true", "y_pred")

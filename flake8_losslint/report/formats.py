@@ -6,22 +6,23 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
-from . import __version__
-from .docs import DOCS_URL
-from .rules import Rule, all_rules
+from .. import __version__
+from ..rules import Rule, all_rules
+from . import Related
 
 FORMATS = ("text", "json", "sarif")
 
+DOCS_URL = "https://github.com/flake8-losslint/flake8-losslint/blob/main/docs/rules/{code}.md"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/flake8-losslint/flake8-losslint"
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One finding as the user sees it."""
+class FileFinding:
+    """One finding in a named file, as the command prints it, with what `losslint fix` could do."""
 
     path: str  # as given on the command line (or the --stdin-filename)
     line: int  # 1-based
@@ -33,19 +34,20 @@ class Finding:
     # code cells, as nbqa counts); ``cell_index`` is its 0-based place in "cells".
     cell: Optional[int] = None
     cell_index: Optional[int] = None
+    related: Tuple[Related, ...] = ()  # the other sites the message names
 
 
-def _where(f: Finding) -> str:
+def _where(f: FileFinding) -> str:
     if f.cell is None:
         return f"{f.path}:{f.line}:{f.column}"
     return f"{f.path}:cell {f.cell}:line {f.line}:col {f.column}"
 
 
-def text(findings: List[Finding]) -> str:
+def text(findings: List[FileFinding]) -> str:
     return "".join(f"{_where(f)}: {f.code} {f.message}\n" for f in findings)
 
 
-def as_json(findings: List[Finding]) -> str:
+def as_json(findings: List[FileFinding]) -> str:
     rules = {rule.code: rule for rule in all_rules()}
     rows = [
         {
@@ -59,6 +61,16 @@ def as_json(findings: List[Finding]) -> str:
             "fix": f.fix,
             "cell": f.cell,
             "cell_index": f.cell_index,
+            "related": [
+                {
+                    "name": r.name,
+                    "line": r.location.line,
+                    "column": r.location.column + 1,
+                    "cell": r.location.cell,
+                    "cell_index": r.location.cell_index,
+                }
+                for r in f.related
+            ],
         }
         for f in findings
     ]
@@ -92,7 +104,20 @@ def _uri(path: str) -> Dict[str, str]:
     return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
-def sarif(findings: List[Finding]) -> str:
+def _related(f: FileFinding, number: int, related: Related) -> Dict[str, Any]:
+    where = related.location
+    text = related.name if where.cell is None else f"{related.name} (cell {where.cell}, line {where.line})"
+    return {
+        "id": number,
+        "message": {"text": text},
+        "physicalLocation": {
+            "artifactLocation": _uri(f.path),
+            "region": {"startLine": where.line, "startColumn": where.column + 1},
+        },
+    }
+
+
+def sarif(findings: List[FileFinding]) -> str:
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     driver_rules = [
@@ -125,6 +150,8 @@ def sarif(findings: List[Finding]) -> str:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.related:
+            result["relatedLocations"] = [_related(f, number, r) for number, r in enumerate(f.related)]
         if f.cell is not None:
             # The region is within the code cell; the file itself is notebook JSON.
             result["properties"] = {"cell": f.cell, "cellIndex": f.cell_index}
@@ -154,7 +181,7 @@ def sarif(findings: List[Finding]) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
-def render(fmt: str, findings: List[Finding]) -> str:
+def render(fmt: str, findings: List[FileFinding]) -> str:
     if fmt == "json":
         return as_json(findings)
     if fmt == "sarif":

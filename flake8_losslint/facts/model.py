@@ -1,109 +1,45 @@
-"""Plain, immutable facts that extraction produces and rules read.
+"""Facts: plain, immutable data that the extractors produce and the rules read.
 
-A fact holds the syntax node it came from only as a ``Site``: an opaque handle
-the report turns into a line and column.  Positions are computed lazily (most
-files have no finding, and LibCST's position pass costs about two parses).
+A fact holds no syntax and no position: where something is written is a
+``Site``, which only the report layer turns into a line (or a cell and a line).
+The shared vocabulary (``Head``, ``LossSpec``, ``Labels``, the activation and
+loss-family names) lives in ``flake8_losslint.terms``; it is re-exported here
+so that rules import one module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
-# Activations the rules distinguish.  ``None`` wherever the value is unknown.
-SOFTMAX = "softmax"
-SIGMOID = "sigmoid"
-LOG_SOFTMAX = "log_softmax"
-LINEAR = "linear"
-OTHER = "other"  # relu, tanh, ...: known, but neither probabilities nor logits
-
-PROBABILITY_ACTIVATIONS = (SOFTMAX, SIGMOID)
-
-# How an activation was applied: a Keras layer/activation (Keras caches the
-# pre-activation logits on the TensorFlow backend) or a raw op such as
-# ``tf.nn.softmax`` (nothing is cached).
-VIA_KERAS = "keras"
-VIA_OP = "op"
-
-# Loss families.
-SPARSE_CATEGORICAL = "sparse_categorical"
-CATEGORICAL = "categorical"
-BINARY = "binary"
-
-
-@dataclass(frozen=True, eq=False)
-class Site:
-    """Where something is written.  Compared by identity of the node."""
-
-    node: cst.CSTNode = field(repr=False)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Site) and other.node is self.node
-
-    def __hash__(self) -> int:
-        return id(self.node)
-
-
-class Positions:
-    """Line and column of a node, computed for the whole module on first use."""
-
-    def __init__(self, module: cst.Module) -> None:
-        self._module = module
-        self._table: Optional[Dict[cst.CSTNode, object]] = None
-
-    def __call__(self, site: Site) -> Tuple[int, int]:
-        """1-based line, 0-based column (what flake8 expects from a plugin)."""
-        if self._table is None:
-            # A fresh parse that nobody else holds: skipping the deep copy is safe.
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._table = wrapper.resolve(PositionProvider)
-        start = self._table[site.node].start  # type: ignore[attr-defined]
-        return start.line, start.column
-
-
-@dataclass(frozen=True)
-class Head:
-    """What a model (or a tensor) outputs: its last activation and width.
-
-    ``activation_site`` is where that activation is written (the ``activation=``
-    argument, the ``Softmax()`` layer, the ``tf.nn.softmax`` call), or the layer
-    when the output is linear because no activation was given.
-    """
-
-    activation: Optional[str]
-    units: Optional[int]
-    activation_site: Optional[Site] = None
-    via: Optional[str] = None
-    # Layers that leave the activation unchanged but come after it (Dropout,
-    # GaussianNoise, ...), by class name: runtime probes rebuild them, since
-    # Keras's cached logits do not survive them in training.
-    after: Tuple[str, ...] = ()
-    units_site: Optional[Site] = None  # the layer whose width ``units`` is
-
-    @property
-    def known(self) -> bool:
-        return self.activation is not None
-
-
-UNKNOWN_HEAD = Head(activation=None, units=None)
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    """A Keras loss as configured: which family, and whether it expects logits.
-
-    ``from_logits`` is True/False when known (False when left at the default),
-    None when it is set from something we cannot evaluate.
-    """
-
-    family: str
-    from_logits: Optional[bool]
-    display: str  # how the program spells it, for messages
-    site: Site  # the loss expression (string, class call, function name)
-    from_logits_site: Optional[Site] = None  # the ``from_logits=`` argument, when written
+from ..terms import (  # noqa: F401 - re-exported for the rules
+    BINARY,
+    CATEGORICAL,
+    INTEGER,
+    LABELS,
+    LINEAR,
+    LOG_SOFTMAX,
+    MIXED,
+    NOT_LITERAL,
+    ONE_HOT,
+    OTHER,
+    PREDICTIONS,
+    PROBABILITY_ACTIVATIONS,
+    SIGMOID,
+    SOFTMAX,
+    SPARSE_CATEGORICAL,
+    TORCH_BCE,
+    TORCH_BCE_WITH_LOGITS,
+    TORCH_CROSS_ENTROPY,
+    TORCH_NLL,
+    UNKNOWN_HEAD,
+    VIA_KERAS,
+    VIA_OP,
+    Head,
+    Labels,
+    LossSpec,
+    Site,
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +49,7 @@ class LossUse:
     loss: LossSpec
     prediction: Head
     call_site: Site
+    compiled: bool = False  # ``compile(loss=...)``: the loss runs inside fit; else a direct eager call
 
 
 @dataclass(frozen=True)
@@ -133,13 +70,6 @@ class LayerFact:
     activation: Optional[str]
     activation_site: Optional[Site]
     site: Site
-
-
-# PyTorch loss kinds (torch_models.py).
-TORCH_CROSS_ENTROPY = "cross_entropy"  # nn.CrossEntropyLoss, F.cross_entropy: takes logits
-TORCH_NLL = "nll"  # nn.NLLLoss, F.nll_loss: takes log-probabilities
-TORCH_BCE = "bce"  # nn.BCELoss, F.binary_cross_entropy: takes probabilities
-TORCH_BCE_WITH_LOGITS = "bce_with_logits"  # nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits
 
 
 @dataclass(frozen=True)
@@ -166,11 +96,12 @@ class ApiReference:
     spelling: str  # as written: "tf.keras.losses.sparse_softmax_cross_entropy_with_logits"
     site: Site
     imported: bool = False  # ``from module import name``
-
-
-# Roles of a loss argument, judged by its name or by where its value comes from.
-LABELS = "labels"
-PREDICTIONS = "predictions"
+    # What the name lists of the judged library version say (api_names.py).
+    exists: bool = True
+    module_importable: bool = True  # ``from module import ...`` works for the module
+    suggestion: Optional[str] = None  # the name to use instead, as users spell it
+    library: str = ""  # "TensorFlow 2.21.0 (tf.keras is Keras 3.15.1)", for messages
+    module_display: str = ""  # the module as users spell it: "tf.keras.losses"
 
 
 @dataclass(frozen=True)
@@ -273,32 +204,6 @@ class LossSignature:
     definition_site: Site
 
 
-# Label encodings.
-ONE_HOT = "one-hot"
-INTEGER = "integer"  # class ids, (N,) or (N, 1)
-MIXED = "mixed"  # class ids beside one-hot rows in one array literal
-
-
-@dataclass(frozen=True)
-class Labels:
-    """What is known about an array used as labels (or as the x beside them).
-
-    ``encoding`` is ONE_HOT, INTEGER, MIXED or None (only the sample count is
-    known, e.g. ``np.random.rand(512, 20)``).  ``value_range`` is the inclusive
-    range of integer labels.  Each known number carries the site it was read
-    from, for messages.
-    """
-
-    encoding: Optional[str]
-    origin: str  # how the program builds it, for messages: "to_categorical", "mnist.load_data()"
-    site: Site  # where the encoding is decided
-    num_classes: Optional[int] = None
-    samples: Optional[int] = None
-    samples_site: Optional[Site] = None
-    value_range: Optional[Tuple[int, int]] = None
-    odd_site: Optional[Site] = None  # MIXED: the first element of the rarer kind
-
-
 @dataclass(frozen=True)
 class LabelUse:
     """Labels meeting a loss or their inputs.
@@ -314,6 +219,7 @@ class LabelUse:
     call_site: Site
     features: Optional[Labels] = None  # what is known about x (its sample count)
     ignore_class: bool = False  # the loss sets ``ignore_class``: some label values are skipped
+    meets: str = "fit"  # how: "fit" (compiled fit/evaluate), "slices" (from_tensor_slices), "call" (loss(y, pred))
 
 
 @dataclass(frozen=True)
@@ -335,8 +241,47 @@ class Facts:
     unguarded_logs: Tuple[UnguardedLog, ...] = ()
     loss_signatures: Tuple[LossSignature, ...] = ()
     label_uses: Tuple[LabelUse, ...] = ()
-    positions: Optional[Positions] = field(default=None, compare=False, repr=False)
 
-    def line(self, site: Site) -> int:
-        assert self.positions is not None
-        return self.positions(site)[0]
+
+__all__ = [
+    "ApiReference",
+    "ArgumentOrigin",
+    "BINARY",
+    "CATEGORICAL",
+    "Facts",
+    "Head",
+    "INTEGER",
+    "InnerLossCall",
+    "LABELS",
+    "LINEAR",
+    "LOG_SOFTMAX",
+    "LabelUse",
+    "Labels",
+    "LayerFact",
+    "LogitsOpUse",
+    "LossCallArguments",
+    "LossSignature",
+    "LossSpec",
+    "LossUse",
+    "MIXED",
+    "NOT_LITERAL",
+    "ONE_HOT",
+    "OTHER",
+    "PREDICTIONS",
+    "PROBABILITY_ACTIVATIONS",
+    "Rank",
+    "SIGMOID",
+    "SOFTMAX",
+    "SPARSE_CATEGORICAL",
+    "ScalarLossReturn",
+    "Site",
+    "TORCH_BCE",
+    "TORCH_BCE_WITH_LOGITS",
+    "TORCH_CROSS_ENTROPY",
+    "TORCH_NLL",
+    "TorchLossUse",
+    "UNKNOWN_HEAD",
+    "UnguardedLog",
+    "VIA_KERAS",
+    "VIA_OP",
+]

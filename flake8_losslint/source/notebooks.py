@@ -10,13 +10,10 @@ outputs, metadata and the JSON layout are kept.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
-
-from .engine import Report, analyze
 
 # A marker line between cells: lets a fixed program be split back into
 # cells even when a fix changed the number of lines in one.
@@ -52,6 +49,11 @@ class Program:
         if 1 <= line <= len(self.locations):
             return self.locations[line - 1]
         return None
+
+    def cell_line(self, line: int) -> Optional[Tuple[int, int, int]]:
+        """A program line as (cell number, line in the cell, index in "cells"): the report's line map."""
+        where = self.locate(line)
+        return None if where is None else (where.cell, where.line, where.index)
 
 
 def load(text: str) -> Dict[str, Any]:
@@ -177,27 +179,3 @@ def with_fixed_program(text: str, fixed_source: str, original: Program) -> str:
     indent, sort_keys, ensure_ascii = layout
     dumped = json.dumps(notebook, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
     return dumped + "\n" if text.endswith("\n") else dumped
-
-
-def locate(whole: Program, report: Report) -> Optional[Tuple[Location, Report]]:
-    """A program-level report at its cell and line; other lines named in its
-    message ("(line N)") become "(cell C, line L)" too."""
-    location = whole.locate(report.line)
-    if location is None:
-        return None
-
-    def cell_line(match: "re.Match[str]") -> str:
-        where = whole.locate(int(match.group(1)))
-        return f"(cell {where.cell}, line {where.line})" if where else match.group(0)
-
-    return location, dataclasses.replace(report, message=_LINE_REF.sub(cell_line, report.message))
-
-
-_LINE_REF = re.compile(r"\(line (\d+)\)")
-
-
-def check(text: str) -> List[Tuple[Location, Report]]:
-    """Findings for a notebook's text, each at its cell and line."""
-    whole = program(load(text))
-    found = (locate(whole, report) for report in analyze(whole.source))
-    return [each for each in found if each is not None]

@@ -1,7 +1,8 @@
 """PyTorch: what a model outputs, and which torch loss it meets.
 
-The evaluator asks ``TorchModels.call`` first about every call it evaluates
-(``Evaluator.call_hooks``).  It understands:
+The evaluator asks this domain first about every call it evaluates (its
+``call`` hook sees ``self(x)`` before anything reads it as a Keras call).  It
+understands:
 
 - torch modules: ``nn.Linear`` (logits), ``nn.Softmax``/``nn.LogSoftmax``/
   ``nn.Sigmoid``, pass-through modules (dropout, ``Identity``, ``Flatten``),
@@ -12,8 +13,9 @@ The evaluator asks ``TorchModels.call`` first about every call it evaluates
 - activation functions and tensor methods: ``F.softmax``, ``torch.softmax``,
   ``x.softmax(dim)``, ``log_softmax``, ``sigmoid``; value-preserving methods
   (``.view``, ``.squeeze``, ``.to(device)``, ...) keep what a tensor is;
-- loss criteria (``nn.CrossEntropyLoss()``, ...) as values, and their calls
-  and the functional losses (``F.cross_entropy``) as ``TorchLossUse`` facts.
+- loss criteria (``nn.CrossEntropyLoss()``, ...) as values; their calls and
+  the functional losses (``F.cross_entropy``) become ``TorchLossUse`` facts in
+  ``facts/extract/torch_losses.py``.
 
 A model changed after it is built (``model.fc = ...``, ``seq.append(...)``,
 ``seq[-1] = ...``) is unknown: its definition no longer says what it outputs.
@@ -32,9 +34,9 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .collect import ClassInfo, Ctx, Scope
-from .evaluate import UNKNOWN, Const, Evaluator, Layer, LibRef, Model, Seq, Tensor, UserClass, Value, argument
-from .facts import (
+from ...syntax.collect import ClassInfo, Ctx, Scope
+from ...syntax.nodes import argument
+from ...terms import (
     LINEAR,
     LOG_SOFTMAX,
     SIGMOID,
@@ -47,8 +49,11 @@ from .facts import (
     VIA_OP,
     Head,
     Site,
-    TorchLossUse,
 )
+from ..values import UNKNOWN, Const, Layer, LibRef, Model, Seq, Tensor, UserClass, Value
+from .base import Domain
+
+CHECKED_AGAINST = (("torch", "2.13.0"),)
 
 MODULE = "torch.nn.Module"
 SEQUENTIAL = "torch.nn.Sequential"
@@ -209,15 +214,17 @@ def _on_self(node: cst.BaseExpression, ctx: Ctx) -> bool:
     return isinstance(node, cst.Name) and node.value == ctx.scope.self_name
 
 
-class TorchModels:
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.ev = evaluator
+class TorchDomain(Domain):
+    name = "torch"
+    checked_against = CHECKED_AGAINST
+
+    def __init__(self, evaluator) -> None:  # noqa: ANN001
+        super().__init__(evaluator)
         self.collected = evaluator.collected
         self._mutated: Optional[FrozenSet[str]] = None
         self._bound_as: Optional[Dict[int, str]] = None
         self._outputs: Dict[int, Value] = {}
         self._busy: Set[int] = set()
-        self._subclassed: Optional[Set[int]] = None
 
     # -- the evaluator hook ----------------------------------------------------
     def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
@@ -282,7 +289,7 @@ class TorchModels:
         info = ctx.scope.cls
         if info is None or not self._is_module_class(info, 0):
             return None
-        if id(info.node) in self._subclasses():
+        if id(info.node) in self.ev.derived_classes():
             return UNKNOWN  # a subclass in this file may override forward
         return self.class_output(info)
 
@@ -292,7 +299,7 @@ class TorchModels:
         method = info.methods.get(name) if info is not None else None
         if info is None or method is None or name in info.attributes or not self._is_module_class(info, 0):
             return None
-        if id(info.node) in self._subclasses() or method.node.decorators:  # type: ignore[attr-defined]
+        if id(info.node) in self.ev.derived_classes() or method.node.decorators:  # type: ignore[attr-defined]
             return UNKNOWN  # overridden in a subclass, or wrapped by a decorator
         return self._returned(method)
 
@@ -370,16 +377,8 @@ class TorchModels:
         return Head(module.activation, module.units, module.activation_site, VIA_OP)
 
     # -- nn.Module subclasses --------------------------------------------------
-    def _is_module_class(self, info: ClassInfo, depth: int) -> bool:
-        if depth > _MAX_DEPTH:
-            return False
-        for base in info.node.bases:
-            value = self.ev.value(base.value, info.ctx)
-            if isinstance(value, LibRef) and value.qualname == MODULE:
-                return True
-            if isinstance(value, UserClass) and self._is_module_class(value.info, depth + 1):
-                return True
-        return False
+    def _is_module_class(self, info: ClassInfo, depth: int = 0) -> bool:
+        return self.ev.is_subclass(info, MODULE)
 
     def class_output(self, info: ClassInfo) -> Value:
         """What an instance's ``forward`` returns."""
@@ -424,19 +423,6 @@ class TorchModels:
             if found is not None:
                 return [info] + found
         return None
-
-    def _subclasses(self) -> Set[int]:
-        """Classes (by node id) that some class in this file derives from."""
-        if self._subclassed is None:
-            self._subclassed = set()
-            for scope in self.collected.scope_of_node.values():
-                if scope.kind != "class" or scope.cls is None:
-                    continue
-                for base in scope.cls.node.bases:
-                    value = self.ev.value(base.value, scope.cls.ctx)
-                    if isinstance(value, UserClass):
-                        self._subclassed.add(id(value.info.node))
-        return self._subclassed
 
     # -- models changed after they are built -----------------------------------
     def _mutated_names(self) -> FrozenSet[str]:
@@ -485,21 +471,3 @@ class TorchModels:
             self._bound_as = bound
         name = self._bound_as.get(id(node))
         return name is not None and name in self._mutated_names()
-
-    # -- loss calls --------------------------------------------------------------
-    def loss_use(self, callee: Value, call: cst.Call, ctx: Ctx) -> Optional[TorchLossUse]:
-        """``criterion(pred, y)`` or ``F.cross_entropy(pred, y)`` with a known prediction."""
-        if isinstance(callee, TorchLoss):
-            kind, display, loss_site = callee.kind, callee.display, callee.site
-        elif isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
-            kind, display = LOSS_FUNCTIONS[callee.qualname]
-            loss_site = Site(call)
-        else:
-            return None
-        arg = argument(call, 0, "input")
-        if arg is None:
-            return None
-        prediction = self.ev.value(arg.value, ctx)
-        if not isinstance(prediction, Tensor) or not prediction.head.known:
-            return None
-        return TorchLossUse(kind, display, prediction.head, Site(arg.value), loss_site, Site(call))

@@ -1,15 +1,12 @@
-"""Where labels come from and how they are encoded.
+"""Labels: arrays, datasets and loaders, and how labels are encoded.
 
-The evaluator calls into this module for the library calls, methods,
-subscripts and arithmetic it does not know itself.  It answers with ``Array``
-(an array whose label encoding, class count, value range or sample count is
-known), ``Dataset`` (a ``tf.data`` pipeline or a Keras generator of
-``(x, y)`` batches), ``LibObject`` (an instance of a library class such as
-``ImageDataGenerator``) or ``Eye`` (``np.eye(n)``, for ``np.eye(n)[y]``).
-
-``label_uses`` then finds where labels meet a loss: ``fit``/``evaluate``/
-``train_on_batch`` after the model's ``compile``, ``validation_data``, direct
-``loss_fn(y_true, y_pred)`` calls, and ``Dataset.from_tensor_slices((x, y))``.
+The domain answers for the library calls, methods, subscripts, arithmetic and
+loops that build label arrays: ``Array`` (an array whose label encoding, class
+count, value range or sample count is known), ``Dataset`` (a ``tf.data``
+pipeline or a Keras generator of ``(x, y)`` batches), ``LibObject`` (an
+instance of a library class such as ``ImageDataGenerator``) or ``Eye``
+(``np.eye(n)``, for ``np.eye(n)[y]``).  Where labels meet a loss is the
+business of ``facts/extract/labels.py``.
 
 Every library fact here was checked against the installed libraries
 (TensorFlow 2.21, Keras 3.15.1, NumPy 2.4, scikit-learn 1.9, pandas 3.1).
@@ -22,26 +19,22 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from . import knowledge as kb
-# evaluate imports this module only inside its hooks: no import cycle at load time.
-from .evaluate import UNKNOWN, Const, LibRef, Loss, Model, Seq, Tensor, UserClass, UserFunction, Value, argument
-from .facts import (
-    CATEGORICAL,
-    INTEGER,
-    MIXED,
-    ONE_HOT,
-    SPARSE_CATEGORICAL,
-    UNKNOWN_HEAD,
-    Head,
-    LabelUse,
-    Labels,
-    LossSpec,
-    Site,
-)
+from ...syntax.collect import Ctx
+from ...syntax.nodes import argument, source_text
+from ...terms import INTEGER, MIXED, ONE_HOT, Labels, Site
+from ..values import UNKNOWN, Const, LibRef, Seq, Value, int_of
+from .base import Domain
 
 if TYPE_CHECKING:
-    from .collect import Binding, CallSite, ClassInfo, Collector, Ctx
-    from .evaluate import Evaluator
+    from ..evaluator import Evaluator
+
+CHECKED_AGAINST = (
+    ("tensorflow", "2.21.0"),
+    ("keras", "3.15.1"),
+    ("numpy", "2.4"),
+    ("scikit-learn", "1.9"),
+    ("pandas", "3.1"),
+)
 
 
 @dataclass(frozen=True)
@@ -160,27 +153,12 @@ _INTEGER_KEEPS = frozenset("astype flatten ravel squeeze reshape copy numpy".spl
 # Methods of any labels array that keep its encoding and sample count.
 _ANY_KEEPS = frozenset({"astype", "copy", "numpy", "toarray", "to_numpy"})
 
-# tf.nn ops whose labels are class ids (sparse) or one row per class.
-_LOGITS_OP_FAMILIES = {
-    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": SPARSE_CATEGORICAL,
-    "tensorflow.compat.v1.nn.sparse_softmax_cross_entropy_with_logits": SPARSE_CATEGORICAL,
-    "tensorflow.nn.softmax_cross_entropy_with_logits": CATEGORICAL,
-    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits": CATEGORICAL,
-    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits_v2": CATEGORICAL,
-}
-
-_FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "train_on_batch", "test_on_batch"})
-
-
 # -- helpers --------------------------------------------------------------------
-def _int(value: Value) -> Optional[int]:
-    if isinstance(value, Const) and type(value.value) is int:
-        return value.value
-    return None
+_int = int_of
 
 
 def _int_arg(
-    ev: "Evaluator", call: cst.Call, index: int, names: Sequence[str], ctx: "Ctx"
+    ev: Evaluator, call: cst.Call, index: int, names: Sequence[str], ctx: Ctx
 ) -> Tuple[Optional[int], Optional[cst.Arg]]:
     arg = argument(call, index, *names)
     if arg is None:
@@ -188,7 +166,7 @@ def _int_arg(
     return _int(ev.value(arg.value, ctx)), arg
 
 
-def _short(qualname: str) -> str:
+def short_name(qualname: str) -> str:
     """A spelling for messages: ``to_categorical``, ``tf.one_hot``, ``np.random.randint``."""
     if qualname.startswith("numpy."):
         return "np." + qualname[len("numpy."):]
@@ -208,7 +186,7 @@ def _first_dim(value: Value) -> Optional[int]:
 
 
 # -- evaluator hooks --------------------------------------------------------------
-def library_call(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> Value:
+def _library_call(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     """A call of a library function the core evaluator does not model."""
     site = Site(node)
     if qualname in _TO_CATEGORICAL:
@@ -228,7 +206,7 @@ def library_call(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> 
         axis = argument(node, axis_index, "axis")
         if axis is not None and ev.value(axis.value, ctx) != Const(-1):
             return UNKNOWN  # classes along another axis: not rows
-        return _one_hot(count, site, source, _short(qualname))
+        return _one_hot(count, site, source, short_name(qualname))
     if qualname == "numpy.eye":
         size, _ = _int_arg(ev, node, 0, ("N",), ctx)
         if size is None or len(node.args) != 1:
@@ -242,7 +220,7 @@ def library_call(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> 
         arg = argument(node, 0, "object", "value", "x", "a")
         if arg is None:
             return UNKNOWN
-        literal = _literal(arg.value, site)
+        literal = _literal(arg.value, site, _container(node))
         if literal is not None:
             return literal
         inner = ev.value(arg.value, ctx)
@@ -276,18 +254,16 @@ def library_call(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> 
     return UNKNOWN
 
 
-def other_call(ev: "Evaluator", node: cst.Call, callee: Value, ctx: "Ctx") -> Value:
-    """Calls the core evaluator leaves unknown: ``len(...)`` and methods of our values."""
-    func = node.func
-    if isinstance(func, cst.Name) and func.value == "len" and callee == UNKNOWN and len(node.args) == 1:
-        if _bound_anywhere(ev, "len") or _mutated(ev, node.args[0].value):
-            return UNKNOWN
-        seq = ev.value(node.args[0].value, ctx)
-        return Const(len(seq.items)) if isinstance(seq, Seq) and seq.items else UNKNOWN
-    if not isinstance(func, cst.Attribute):
+def _len(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
+    """``len(seq)`` of a literal sequence that nothing changes in place."""
+    if len(node.args) != 1 or _mutated(ev, node.args[0].value):
         return UNKNOWN
-    method = func.attr.value
-    receiver = ev.value(func.value, ctx)
+    seq = ev.value(node.args[0].value, ctx)
+    return Const(len(seq.items)) if isinstance(seq, Seq) and seq.items else UNKNOWN
+
+
+def _method(ev: Evaluator, receiver: Value, method: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+    """Methods of datasets, library objects and label arrays."""
     site = Site(node)
     if isinstance(receiver, Dataset):
         if method in _DATASET_KEEPS:
@@ -318,10 +294,11 @@ def other_call(ev: "Evaluator", node: cst.Call, callee: Value, ctx: "Ctx") -> Va
             return receiver
         if method in _ANY_KEEPS:
             return receiver
-    return UNKNOWN
+        return UNKNOWN
+    return None
 
 
-def _column_reshape(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> bool:
+def _column_reshape(ev: Evaluator, node: cst.Call, ctx: Ctx) -> bool:
     """``reshape(-1)``, ``reshape(-1, 1)``, ``reshape((-1, 1))``: class ids stay class ids."""
     values = [ev.value(arg.value, ctx) for arg in node.args]
     if len(values) == 1 and isinstance(values[0], Seq):
@@ -330,7 +307,7 @@ def _column_reshape(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> bool:
     return dims in ([-1], [-1, 1])
 
 
-def expression(ev: "Evaluator", node: cst.CSTNode, ctx: "Ctx") -> Value:
+def _expression(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Value:
     """Subscripts (``np.eye(n)[y]``) and integer arithmetic (``y - 1``, ``n + 1``)."""
     if isinstance(node, cst.Subscript):
         base = ev.value(node.value, ctx)
@@ -373,7 +350,7 @@ def expression(ev: "Evaluator", node: cst.CSTNode, ctx: "Ctx") -> Value:
     return UNKNOWN
 
 
-def loop_element(ev: "Evaluator", iterable: cst.CSTNode, unpack: Tuple[int, ...], ctx: "Ctx") -> Value:
+def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...], ctx: Ctx) -> Value:
     """What ``for target in iterable`` binds at ``unpack``: the ``(x, y)`` batches of a
     dataset or generator, also through ``enumerate(...)``."""
     if (
@@ -381,7 +358,7 @@ def loop_element(ev: "Evaluator", iterable: cst.CSTNode, unpack: Tuple[int, ...]
         and isinstance(iterable.func, cst.Name)
         and iterable.func.value == "enumerate"
         and len(iterable.args) == 1
-        and not _bound_anywhere(ev, "enumerate")
+        and not ev.bound_anywhere("enumerate")
     ):
         if unpack[:1] != (1,):
             return UNKNOWN
@@ -404,14 +381,14 @@ def _one_hot(count: Optional[int], site: Site, source: Optional[Labels], origin:
     return Array(Labels(ONE_HOT, origin, site, count, samples, samples_site))
 
 
-def _array(ev: "Evaluator", node: cst.CSTNode, ctx: "Ctx") -> Optional[Labels]:
+def _array(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Optional[Labels]:
     value = ev.value(node, ctx)
     if isinstance(value, Array):
         return value.labels
     return None
 
 
-def _randint(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
+def _randint(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     low, low_arg = _int_arg(ev, node, 0, ("low",), ctx)
     high, high_arg = _int_arg(ev, node, 1, ("high",), ctx)
     if low_arg is None or low is None or (high_arg is not None and high is None):
@@ -449,7 +426,7 @@ def _randint(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
     )
 
 
-def _shaped(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> Value:
+def _shaped(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     index, keyword, varargs = _SHAPED[qualname]
     if varargs:
         if not node.args or node.args[0].keyword is not None or node.args[0].star:
@@ -462,10 +439,10 @@ def _shaped(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> Value
         samples = _first_dim(ev.value(arg.value, ctx))
     if samples is None:
         return UNKNOWN
-    return Array(Labels(None, _short(qualname), Site(node), samples=samples, samples_site=Site(node)))
+    return Array(Labels(None, short_name(qualname), Site(node), samples=samples, samples_site=Site(node)))
 
 
-def _argmax(ev: "Evaluator", node: cst.Call, ctx: "Ctx", index: int, receiver: Optional[Array] = None) -> Value:
+def _argmax(ev: Evaluator, node: cst.Call, ctx: Ctx, index: int, receiver: Optional[Array] = None) -> Value:
     # Only an explicit last/second axis turns rows into class ids (tf.argmax
     # defaults to axis 0, np.argmax to the flattened array).
     axis_arg = argument(node, index + 1 if index >= 0 else 0, "axis", "dimension")
@@ -482,7 +459,7 @@ def _argmax(ev: "Evaluator", node: cst.Call, ctx: "Ctx", index: int, receiver: O
     return Array(Labels(INTEGER, "argmax", Site(node), count, samples, samples_site, value_range))
 
 
-def _load_data(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> Value:
+def _load_data(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     name = qualname.split(".")[-2]
     count = _DATASET_CLASSES.get(name)
     if count is None:
@@ -500,7 +477,7 @@ def _load_data(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> Va
     return Seq((split, split))
 
 
-def _label_mode(ev: "Evaluator", arg: Optional[cst.Arg], default: str, ctx: "Ctx") -> Optional[str]:
+def _label_mode(ev: Evaluator, arg: Optional[cst.Arg], default: str, ctx: Ctx) -> Optional[str]:
     if arg is None:
         return default
     value = ev.value(arg.value, ctx)
@@ -520,7 +497,7 @@ def _mode_labels(mode: Optional[str], count: Optional[int], origin: str, site: S
     return UNKNOWN
 
 
-def _directory_dataset(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx") -> Value:
+def _directory_dataset(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     labels_arg = argument(node, 1, "labels")
     if labels_arg is not None and ev.value(labels_arg.value, ctx) != Const("inferred"):
         return UNKNOWN  # explicit label lists (or labels=None): not followed
@@ -532,7 +509,7 @@ def _directory_dataset(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx
         if not isinstance(names_value, Seq):
             return UNKNOWN
         count = len(names_value.items)
-    origin = f"{_short(qualname)}(label_mode={mode!r})"
+    origin = f"{short_name(qualname)}(label_mode={mode!r})"
     dataset = Dataset(UNKNOWN, _mode_labels(mode, count, origin, Site(node)))
     subset = argument(node, -1, "subset")  # its position differs between the three loaders
     if subset is not None:
@@ -544,7 +521,7 @@ def _directory_dataset(ev: "Evaluator", qualname: str, node: cst.Call, ctx: "Ctx
     return dataset
 
 
-def _flow(ev: "Evaluator", method: str, node: cst.Call, ctx: "Ctx") -> Value:
+def _flow(ev: Evaluator, method: str, node: cst.Call, ctx: Ctx) -> Value:
     classes_index, mode_index = _FLOW_METHODS[method]
     mode = _label_mode(ev, argument(node, mode_index, "class_mode"), "categorical", ctx)
     count = None
@@ -559,7 +536,7 @@ def _flow(ev: "Evaluator", method: str, node: cst.Call, ctx: "Ctx") -> Value:
     return Dataset(UNKNOWN, _mode_labels(mode, count, origin, Site(node)))
 
 
-def _train_test_split(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
+def _train_test_split(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     arrays = []
     for arg in node.args:
         if arg.star:
@@ -579,7 +556,7 @@ def _train_test_split(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
     return Seq(tuple(outputs))
 
 
-def _from_tensor_slices(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
+def _from_tensor_slices(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     arg = argument(node, 0, "tensors")
     if arg is None:
         return UNKNOWN
@@ -589,7 +566,7 @@ def _from_tensor_slices(ev: "Evaluator", node: cst.Call, ctx: "Ctx") -> Value:
     return UNKNOWN  # one array (no labels), a list (stacked into one tensor), a dict, ...
 
 
-def _dataset_map(ev: "Evaluator", dataset: Dataset, node: cst.Call, ctx: "Ctx") -> Value:
+def _dataset_map(ev: Evaluator, dataset: Dataset, node: cst.Call, ctx: Ctx) -> Value:
     """``ds.map(lambda x, y: (f(x), y))`` keeps the labels; ``(x, tf.one_hot(y, n))`` encodes them."""
     arg = argument(node, 0, "map_func")
     fn = arg.value if arg is not None else None
@@ -613,7 +590,7 @@ def _dataset_map(ev: "Evaluator", dataset: Dataset, node: cst.Call, ctx: "Ctx") 
             if argument(y_out, axis_index, "axis") is not None:
                 return Dataset(features, UNKNOWN)
             count, _ = _int_arg(ev, y_out, index, names, ctx)
-            return Dataset(features, _one_hot(count, Site(y_out), None, _short(callee.qualname)))
+            return Dataset(features, _one_hot(count, Site(y_out), None, short_name(callee.qualname)))
     return Dataset(features, UNKNOWN)
 
 
@@ -633,28 +610,10 @@ def _mentions(args: Sequence[cst.Arg], names: Sequence[str]) -> bool:
 _MUTATORS = frozenset("append extend insert pop remove clear sort reverse update add".split())
 
 
-def _mutated(ev: "Evaluator", node: cst.BaseExpression) -> bool:
+def _mutated(ev: Evaluator, node: cst.BaseExpression) -> bool:
     """A name whose list is changed in place somewhere (``names.append(...)``):
     its literal length and contents are not to be trusted."""
-    if not isinstance(node, cst.Name):
-        return False
-    names = getattr(ev, "_labelflow_mutated", None)  # computed once per file
-    if names is None:
-        names = set()
-        for site in ev.collected.calls:
-            func = site.node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS and isinstance(func.value, cst.Name):
-                names.add(func.value.value)
-        setattr(ev, "_labelflow_mutated", names)
-    return node.value in names
-
-
-def _bound_anywhere(ev: "Evaluator", name: str) -> bool:
-    if ev.imports.lookup(name) is not None:
-        return True
-    root = ev.collected.module_scope
-    scopes = [root] + [s for s in ev.collected.scope_of_node.values()]
-    return any(scope is not None and name in scope.bindings for scope in scopes)
+    return isinstance(node, cst.Name) and node.value in ev.receivers(_MUTATORS)
 
 
 # -- literal label arrays -------------------------------------------------------------
@@ -667,7 +626,23 @@ def _number(node: cst.BaseExpression) -> Optional[float]:
     return None
 
 
-def _literal(node: cst.BaseExpression, site: Site) -> Optional[Value]:
+def _container(call: cst.Call) -> Optional[str]:
+    """What ``np.array(literal, dtype=...)`` makes of a literal: "array", "object", or None (another dtype)."""
+    dtype = argument(call, -1, "dtype")
+    if dtype is None:
+        return "array"
+    return "object" if source_text(dtype.value) in ("object", "np.object_", "numpy.object_") else None
+
+
+def _numbers(node: cst.BaseExpression) -> Tuple[object, ...]:
+    """A literal of numbers and rows of numbers, as nested tuples."""
+    assert isinstance(node, (cst.List, cst.Tuple))
+    return tuple(
+        _numbers(el.value) if isinstance(el.value, (cst.List, cst.Tuple)) else _number(el.value) for el in node.elements
+    )
+
+
+def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "list") -> Optional[Value]:
     """A list/tuple literal of class ids, of one-hot rows, or of both (MIXED)."""
     if not isinstance(node, (cst.List, cst.Tuple)) or not node.elements:
         return None
@@ -686,8 +661,8 @@ def _literal(node: cst.BaseExpression, site: Site) -> Optional[Value]:
     samples = len(node.elements)
     if scalars and rows:
         odd = rows[0] if len(rows) <= len(scalars) else scalars[0]
-        return Array(Labels(MIXED, "the literal labels", site, samples=samples,
-                            samples_site=site, odd_site=Site(odd)))
+        return Array(Labels(MIXED, "the literal labels", site, samples=samples, samples_site=site,
+                            odd_site=Site(odd), literal=_numbers(node), container=container))
     if scalars:
         numbers = [_number(s) for s in scalars]
         if not all(isinstance(n, int) for n in numbers):
@@ -720,7 +695,7 @@ def _literal(node: cst.BaseExpression, site: Site) -> Optional[Value]:
                         samples_site=site))
 
 
-def _literal_through_names(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx", depth: int = 0) -> Optional[Value]:
+def _literal_through_names(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx, depth: int = 0) -> Optional[Value]:
     """A literal reached directly or through names bound once to it."""
     if depth > 8:
         return None
@@ -733,7 +708,7 @@ def _literal_through_names(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx"
         bindings = scope.bindings.get(node.value)
         if not bindings:
             return None
-        live = ev._reaching(bindings, ctx)
+        live = ev.reaching(bindings, ctx)
         if len(live) != 1 or live[0].value is None or live[0].unpack:
             return None
         value = live[0].value
@@ -742,7 +717,7 @@ def _literal_through_names(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx"
     return None
 
 
-def _as_array(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx") -> Value:
+def _as_array(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Value:
     value = ev.value(node, ctx)
     if isinstance(value, (Array, Dataset)):
         return value
@@ -750,202 +725,29 @@ def _as_array(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx") -> Value:
     return literal if literal is not None else UNKNOWN
 
 
-def labels_of(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx") -> Optional[Labels]:
+def labels_of(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[Labels]:
     value = _as_array(ev, node, ctx)
     return value.labels if isinstance(value, Array) else None
 
 
-# -- where labels meet a loss ---------------------------------------------------------------
-def _with_ignore_class(use: LabelUse) -> LabelUse:
-    """Notes a loss built with ``ignore_class=...`` (labels with that value are skipped)."""
-    node = use.loss.site.node if use.loss is not None else None
-    if isinstance(node, cst.Call) and argument(node, -1, "ignore_class") is not None:
-        return replace(use, ignore_class=True)
-    return use
+class LabelsDomain(Domain):
+    name = "labels"
+    checked_against = CHECKED_AGAINST
 
+    def library_call(self, qualname: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        found = _library_call(self.ev, qualname, node, ctx)
+        return None if found is UNKNOWN else found
 
-def label_uses(ev: "Evaluator", collected: "Collector") -> List[LabelUse]:
-    return [_with_ignore_class(use) for use in _label_uses(ev, collected)]
+    def method(self, receiver: Value, name: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        return _method(self.ev, receiver, name, node, ctx)
 
+    def builtin(self, name: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        return _len(self.ev, node, ctx) if name == "len" else None
 
-def _label_uses(ev: "Evaluator", collected: "Collector") -> List[LabelUse]:
-    uses: List[LabelUse] = []
-    compiles: Dict[str, List["CallSite"]] = {}
-    for site in collected.calls:
-        func = site.node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "compile" and isinstance(func.value, cst.Name):
-            compiles.setdefault(func.value.value, []).append(site)
-    for site in collected.calls:
-        call, ctx = site.node, site.ctx
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _FIT_METHODS:
-            uses.extend(_fit_uses(ev, site, compiles))
-            continue
-        if isinstance(func, cst.Attribute) and func.attr.value == "from_tensor_slices":
-            value = ev.value(call, ctx)
-            if isinstance(value, Dataset) and isinstance(value.labels, Array):
-                features = value.features.labels if isinstance(value.features, Array) else None
-                uses.append(LabelUse(value.labels.labels, None, UNKNOWN_HEAD, Site(call), features))
-            continue
-        use = _direct_use(ev, call, ctx)
-        if use is not None:
-            uses.append(use)
-    return uses
+    def expression(self, node: cst.CSTNode, ctx: Ctx) -> Optional[Value]:
+        found = _expression(self.ev, node, ctx)
+        return None if found is UNKNOWN else found
 
-
-def _fit_uses(ev: "Evaluator", site: "CallSite", compiles: Dict[str, List["CallSite"]]) -> List[LabelUse]:
-    call, ctx = site.node, site.ctx
-    func = call.func
-    assert isinstance(func, cst.Attribute)
-    model = ev.value(func.value, ctx)
-    if not isinstance(model, Model) or _custom_steps(ev, func.value, ctx):
-        return []
-    loss = _compiled_loss(ev, func.value, site, compiles)
-    head = model.head
-    uses = []
-    x_arg = argument(call, 0, "x", "generator")
-    y_arg = argument(call, 1, "y")
-    if y_arg is not None:
-        labels = labels_of(ev, y_arg.value, ctx)
-        if labels is not None:
-            features = labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
-            uses.append(LabelUse(labels, loss, head, Site(call), features))
-    elif x_arg is not None:
-        data = ev.value(x_arg.value, ctx)
-        if isinstance(data, Dataset) and isinstance(data.labels, Array):
-            uses.append(LabelUse(data.labels.labels, loss, head, Site(call)))
-    validation = argument(call, -1, "validation_data")
-    if validation is not None:
-        node = validation.value
-        if isinstance(node, cst.Tuple) and len(node.elements) in (2, 3):
-            labels = labels_of(ev, node.elements[1].value, ctx)
-            if labels is not None:
-                features = labels_of(ev, node.elements[0].value, ctx)
-                uses.append(LabelUse(labels, loss, head, Site(call), features))
-        else:
-            data = ev.value(node, ctx)
-            if isinstance(data, Dataset) and isinstance(data.labels, Array):
-                uses.append(LabelUse(data.labels.labels, loss, head, Site(call)))
-    return uses
-
-
-def _custom_steps(ev: "Evaluator", receiver: cst.BaseExpression, ctx: "Ctx") -> bool:
-    """An instance of a model class of this file that overrides ``train_step``/``test_step``:
-    those may transform the labels before the loss sees them."""
-    if not isinstance(receiver, cst.Name):
-        return False
-    for binding in ev._reaching(ctx.scope.bindings.get(receiver.value, []), ctx):
-        if isinstance(binding.value, cst.Call):
-            cls = ev.value(binding.value.func, binding.ctx)
-            if isinstance(cls, UserClass) and _overrides_steps(ev, cls.info, 0):
-                return True
-    return False
-
-
-def _overrides_steps(ev: "Evaluator", info: "ClassInfo", depth: int) -> bool:
-    if any(name in info.methods for name in ("train_step", "test_step", "compute_loss")):
-        return True
-    if depth > 8:
-        return False
-    for base in info.node.bases:
-        value = ev.value(base.value, info.ctx)
-        if isinstance(value, UserClass) and _overrides_steps(ev, value.info, depth + 1):
-            return True
-    return False
-
-
-def _compiled_loss(
-    ev: "Evaluator", receiver: cst.BaseExpression, fit: "CallSite", compiles: Dict[str, List["CallSite"]]
-) -> Optional[LossSpec]:
-    """The loss of the ``compile`` on the same model object that reaches ``fit``."""
-    if not isinstance(receiver, cst.Name):
-        return None
-    return _loss_at(ev, receiver.value, fit.ctx, compiles, 0)
-
-
-def _loss_at(
-    ev: "Evaluator", name: str, ctx: "Ctx", compiles: Dict[str, List["CallSite"]], depth: int
-) -> Optional[LossSpec]:
-    """The loss ``name`` was compiled with, as seen at ``ctx``.
-
-    Compiles on the same name in the same scope count when the name reaches
-    them bound as it is at ``ctx`` (a rebinding in between means another
-    object).  Every compile that may have run last must be the same one.
-    Without such a compile, a model returned by a function of this file is
-    followed into that function (``model = build_and_compile()``).
-    """
-    if depth > 4:
-        return None
-    bindings = ctx.scope.bindings.get(name, [])
-    here = ev._reaching(bindings, ctx)
-    candidates = [
-        c
-        for c in compiles.get(name, ())
-        if c.ctx.scope is ctx.scope and c.ctx.order < ctx.order and ev._reaching(bindings, c.ctx) == here
-    ]
-    if not candidates:
-        return _builder_loss(ev, here, compiles, depth)
-    live: List["CallSite"] = []
-    for candidate in candidates:
-        if candidate.ctx.path == ctx.path[: len(candidate.ctx.path)]:
-            live = [candidate]
-        else:
-            live.append(candidate)
-    if len(live) != 1:
-        return None  # two compiles that may each have run last: the loss is not certain
-    arg = argument(live[0].node, 1, "loss")
-    if arg is None:
-        return None
-    return ev.loss_of(arg.value, live[0].ctx)
-
-
-def _builder_loss(
-    ev: "Evaluator", here: List["Binding"], compiles: Dict[str, List["CallSite"]], depth: int
-) -> Optional[LossSpec]:
-    if len(here) != 1:
-        return None
-    binding = here[0]
-    if not isinstance(binding.value, cst.Call) or binding.unpack:
-        return None
-    callee = ev.value(binding.value.func, binding.ctx)
-    if not isinstance(callee, UserFunction) or not callee.scope.returns:
-        return None
-    specs: List[LossSpec] = []
-    for node, return_ctx in callee.scope.returns:
-        if not isinstance(node, cst.Name):
-            return None
-        spec = _loss_at(ev, node.value, return_ctx, compiles, depth + 1)
-        if spec is None:
-            return None
-        specs.append(spec)
-    return specs[0] if all(spec == specs[0] for spec in specs) else None
-
-
-def _direct_use(ev: "Evaluator", call: cst.Call, ctx: "Ctx") -> Optional[LabelUse]:
-    """``loss_fn(y_true, y_pred)`` with a Keras loss object or function."""
-    callee = ev.value(call.func, ctx)
-    spec: Optional[LossSpec] = None
-    true_names: Tuple[str, ...] = ("y_true", "target")
-    pred_names: Tuple[str, ...] = ("y_pred", "output")
-    true_index = 0
-    if isinstance(callee, Loss):
-        spec = callee.spec
-    elif isinstance(callee, LibRef) and callee.qualname in kb.LOSS_FUNCTIONS:
-        kind = kb.LOSS_FUNCTIONS[callee.qualname]
-        spec = LossSpec(kind.family, None, kind.display, Site(call))
-    elif isinstance(callee, LibRef) and callee.qualname in _LOGITS_OP_FAMILIES:
-        spec = LossSpec(_LOGITS_OP_FAMILIES[callee.qualname], True, _short(callee.qualname), Site(call))
-        true_names, pred_names = ("labels",), ("logits",)
-        true_index = 0 if kb.LOGITS_OPS[callee.qualname] >= 0 else -1  # tf.compat.v1: keywords only
-    if spec is None:
-        return None
-    true_arg = argument(call, true_index, *true_names)
-    if true_arg is None:
-        return None
-    labels = labels_of(ev, true_arg.value, ctx)
-    if labels is None:
-        return None
-    pred_arg = argument(call, 1 if true_index == 0 else -1, *pred_names)
-    pred = ev.value(pred_arg.value, ctx) if pred_arg is not None else UNKNOWN
-    head: Head = pred.head if isinstance(pred, Tensor) else UNKNOWN_HEAD
-    return LabelUse(labels, spec, head, Site(call))
+    def loop_element(self, iterable: cst.CSTNode, unpack: Tuple[int, ...], ctx: Ctx) -> Optional[Value]:
+        found = _loop_element(self.ev, iterable, unpack, ctx)
+        return None if found is UNKNOWN else found

@@ -1,0 +1,30 @@
+"""Source tree → facts: one collection pass, one evaluator, then each extractor.
+
+An extractor is a module here with ``extract(evaluator) -> {Facts field: tuple}``
+that asks the evaluator about the calls that matter to its kind of fact.  A
+new kind of fact is a field of ``Facts`` and one extractor listed in
+``EXTRACTORS``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+import libcst as cst
+
+from ...interp.evaluator import Evaluator
+from ...syntax.collect import collect
+from ..model import Facts
+from . import custom_losses, keras_losses, labels, torch_losses
+
+EXTRACTORS = (keras_losses, torch_losses, labels, custom_losses)
+
+
+def extract(module: cst.Module) -> Facts:
+    evaluator = Evaluator(collect(module))
+    fields: Dict[str, tuple] = {}
+    for extractor in EXTRACTORS:
+        found = extractor.extract(evaluator)
+        assert fields.keys().isdisjoint(found), "two extractors produce one kind of fact"
+        fields.update(found)
+    return Facts(**fields)

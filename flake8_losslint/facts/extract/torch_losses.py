@@ -1,0 +1,49 @@
+"""Where a PyTorch loss meets a prediction: ``TorchLossUse`` facts.
+
+``criterion(pred, y)`` with a criterion object (``nn.CrossEntropyLoss()``) or
+a functional loss (``F.cross_entropy(pred, y)``), whose prediction the torch
+domain knows.  Torch losses take ``(input, target)``: the prediction comes first.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+from ...interp.domains.torch import LOSS_FUNCTIONS, TorchLoss
+from ...interp.evaluator import Evaluator
+from ...interp.values import LibRef, Tensor, Value
+from ...syntax.collect import Ctx
+from ...syntax.nodes import argument
+from ..model import Site, TorchLossUse
+
+
+def extract(ev: Evaluator) -> Dict[str, tuple]:
+    uses: List[TorchLossUse] = []
+    for site in ev.collected.calls:
+        call, ctx = site.node, site.ctx
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile":
+            continue
+        use = loss_use(ev, ev.value(call.func, ctx), call, ctx)
+        if use is not None:
+            uses.append(use)
+    return {"torch_loss_uses": tuple(uses)}
+
+
+def loss_use(ev: Evaluator, callee: Value, call: cst.Call, ctx: Ctx) -> Optional[TorchLossUse]:
+    """``criterion(pred, y)`` or ``F.cross_entropy(pred, y)`` with a known prediction."""
+    if isinstance(callee, TorchLoss):
+        kind, display, loss_site = callee.kind, callee.display, callee.site
+    elif isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
+        kind, display = LOSS_FUNCTIONS[callee.qualname]
+        loss_site = Site(call)
+    else:
+        return None
+    arg = argument(call, 0, "input")
+    if arg is None:
+        return None
+    prediction = ev.value(arg.value, ctx)
+    if not isinstance(prediction, Tensor) or not prediction.head.known:
+        return None
+    return TorchLossUse(kind, display, prediction.head, Site(arg.value), loss_site, Site(call))

@@ -1,0 +1,476 @@
+"""Keras and TensorFlow: layers, models, losses and activations.
+
+The tables were read off the installed libraries (TensorFlow 2.21, Keras
+3.15.1): ``inspect.signature`` of each loss, ``keras.losses.get`` and
+``keras.activations.get`` for the strings they accept.  The domain answers
+what a layer, a ``Sequential``/functional/subclassed model and a loss object
+are, and what a model or an activation outputs (its ``Head``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from ...syntax.collect import Binding, CallSite, Ctx, within
+from ...syntax.nodes import argument
+from ...terms import (
+    BINARY,
+    CATEGORICAL,
+    LINEAR,
+    LOG_SOFTMAX,
+    NOT_LITERAL,
+    OTHER,
+    SIGMOID,
+    SOFTMAX,
+    SPARSE_CATEGORICAL,
+    UNKNOWN_HEAD,
+    VIA_KERAS,
+    VIA_OP,
+    Head,
+    LossSpec,
+    Site,
+)
+from ..values import UNKNOWN, Const, Layer, LibRef, Model, Seq, Tensor, UserClass, UserFunction, Value
+from .base import Domain
+
+CHECKED_AGAINST = (("tensorflow", "2.21.0"), ("keras", "3.15.1"))
+
+
+@dataclass(frozen=True)
+class LossKind:
+    family: str
+    display: str
+    # Position of ``from_logits`` among the positional arguments of the class
+    # constructor (for classes) or of the function (after y_true, y_pred).
+    from_logits_index: int
+
+
+# Strings that ``compile(loss=...)`` accepts for the crossentropy family
+# (keras.losses.get; class names are accepted as strings too).
+LOSS_STRINGS: Dict[str, LossKind] = {}
+for _name, _family in (
+    ("sparse_categorical_crossentropy", SPARSE_CATEGORICAL),
+    ("SparseCategoricalCrossentropy", SPARSE_CATEGORICAL),
+    ("categorical_crossentropy", CATEGORICAL),
+    ("CategoricalCrossentropy", CATEGORICAL),
+    ("categorical_focal_crossentropy", CATEGORICAL),
+    ("CategoricalFocalCrossentropy", CATEGORICAL),
+    ("binary_crossentropy", BINARY),
+    ("BinaryCrossentropy", BINARY),
+    ("bce", BINARY),
+    ("BCE", BINARY),
+    ("binary_focal_crossentropy", BINARY),
+    ("BinaryFocalCrossentropy", BINARY),
+):
+    LOSS_STRINGS[_name] = LossKind(_family, repr(_name), -1)
+
+# keras.losses.<Class>(...): from_logits position in the constructor.
+LOSS_CLASSES: Dict[str, LossKind] = {
+    "keras.losses.SparseCategoricalCrossentropy": LossKind(
+        SPARSE_CATEGORICAL, "SparseCategoricalCrossentropy", 0
+    ),
+    "keras.losses.CategoricalCrossentropy": LossKind(CATEGORICAL, "CategoricalCrossentropy", 0),
+    "keras.losses.BinaryCrossentropy": LossKind(BINARY, "BinaryCrossentropy", 0),
+    "keras.losses.BinaryFocalCrossentropy": LossKind(BINARY, "BinaryFocalCrossentropy", 3),
+    "keras.losses.CategoricalFocalCrossentropy": LossKind(
+        CATEGORICAL, "CategoricalFocalCrossentropy", 2
+    ),
+}
+
+# keras.losses.<function>(y_true, y_pred, ...): from_logits position.
+LOSS_FUNCTIONS: Dict[str, LossKind] = {}
+for _home in ("keras.losses.", "keras.metrics.", "keras.backend.", "keras.ops."):
+    LOSS_FUNCTIONS[_home + "sparse_categorical_crossentropy"] = LossKind(
+        SPARSE_CATEGORICAL, "sparse_categorical_crossentropy", 2
+    )
+    LOSS_FUNCTIONS[_home + "categorical_crossentropy"] = LossKind(
+        CATEGORICAL, "categorical_crossentropy", 2
+    )
+    LOSS_FUNCTIONS[_home + "binary_crossentropy"] = LossKind(BINARY, "binary_crossentropy", 2)
+LOSS_FUNCTIONS["keras.losses.binary_focal_crossentropy"] = LossKind(
+    BINARY, "binary_focal_crossentropy", 5
+)
+LOSS_FUNCTIONS["keras.losses.categorical_focal_crossentropy"] = LossKind(
+    CATEGORICAL, "categorical_focal_crossentropy", 4
+)
+
+# tf.nn ops that take logits: the positional index of ``logits`` in TF 2.
+# (tf.compat.v1 variants start with a sentinel: keyword-only there.)
+LOGITS_OPS: Dict[str, int] = {
+    "tensorflow.nn.softmax_cross_entropy_with_logits": 1,
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": 1,
+    "tensorflow.nn.sigmoid_cross_entropy_with_logits": 1,
+    "tensorflow.nn.weighted_cross_entropy_with_logits": 1,
+    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits": -1,
+    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits_v2": -1,
+    "tensorflow.compat.v1.nn.sparse_softmax_cross_entropy_with_logits": -1,
+    "tensorflow.compat.v1.nn.sigmoid_cross_entropy_with_logits": -1,
+}
+
+# Activation functions called on a tensor, and whether Keras caches the logits
+# beside the result (keras.activations.softmax/sigmoid do; raw ops do not).
+ACTIVATION_FUNCTIONS: Dict[str, str] = {
+    "tensorflow.nn.softmax": SOFTMAX,
+    "tensorflow.nn.sigmoid": SIGMOID,
+    "tensorflow.nn.log_softmax": LOG_SOFTMAX,
+    "keras.activations.softmax": SOFTMAX,
+    "keras.activations.sigmoid": SIGMOID,
+    "keras.activations.log_softmax": LOG_SOFTMAX,
+    "keras.activations.linear": LINEAR,
+    "keras.ops.softmax": SOFTMAX,
+    "keras.ops.sigmoid": SIGMOID,
+    "keras.ops.log_softmax": LOG_SOFTMAX,
+    "keras.backend.softmax": SOFTMAX,
+    "keras.backend.sigmoid": SIGMOID,
+}
+KERAS_CACHING_ACTIVATIONS = frozenset({"keras.activations.softmax", "keras.activations.sigmoid"})
+
+# keras.activations.get accepts these strings (Keras 3.15).
+_OTHER_ACTIVATION_STRINGS = (
+    "celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh "
+    "leaky_relu log_sigmoid mish relu relu6 selu silu soft_shrink softplus softsign "
+    "sparse_plus sparse_sigmoid sparsemax squareplus swish tanh tanh_shrink threshold"
+).split()
+ACTIVATION_STRINGS: Dict[str, str] = {
+    "softmax": SOFTMAX,
+    "sigmoid": SIGMOID,
+    "log_softmax": LOG_SOFTMAX,
+    "linear": LINEAR,
+}
+ACTIVATION_STRINGS.update({name: OTHER for name in _OTHER_ACTIVATION_STRINGS})
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """How a layer class is called: where its width and activation are given."""
+
+    units_names: tuple  # keyword names for the width, Keras 1 spellings included
+    units_index: Optional[int]  # positional index of the width
+    activation_index: Optional[int]  # positional index of ``activation``
+    default_activation: Optional[str]  # activation when none is given
+
+
+_DENSE = LayerKind(("units", "output_dim"), 0, 1, LINEAR)
+_CONV = LayerKind(("filters", "nb_filter"), 0, None, LINEAR)
+_RNN = LayerKind(("units", "output_dim"), 0, None, OTHER)  # tanh by default
+
+UNIT_LAYERS: Dict[str, LayerKind] = {
+    "keras.layers.Dense": _DENSE,
+    "keras.layers.EinsumDense": LayerKind(("output_shape",), None, None, LINEAR),
+    "keras.layers.Conv1D": _CONV,
+    "keras.layers.Conv2D": _CONV,
+    "keras.layers.Conv3D": _CONV,
+    "keras.layers.Convolution1D": _CONV,
+    "keras.layers.Convolution2D": _CONV,
+    "keras.layers.Convolution3D": _CONV,
+    "keras.layers.Conv1DTranspose": _CONV,
+    "keras.layers.Conv2DTranspose": _CONV,
+    "keras.layers.Conv3DTranspose": _CONV,
+    "keras.layers.SeparableConv1D": _CONV,
+    "keras.layers.SeparableConv2D": _CONV,
+    "keras.layers.LSTM": _RNN,
+    "keras.layers.GRU": _RNN,
+    "keras.layers.SimpleRNN": _RNN,
+}
+
+# Layers that leave the activation of what flows through them unchanged.
+PASS_THROUGH_LAYERS = frozenset(
+    "keras.layers." + name
+    for name in (
+        "Dropout",
+        "AlphaDropout",
+        "GaussianDropout",
+        "GaussianNoise",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "ActivityRegularization",
+    )
+)
+
+ACTIVATION_LAYER = "keras.layers.Activation"
+SOFTMAX_LAYER = "keras.layers.Softmax"
+TIME_DISTRIBUTED = "keras.layers.TimeDistributed"
+INPUT_LAYERS = frozenset({"keras.Input", "keras.layers.Input", "keras.layers.InputLayer"})
+SEQUENTIAL = "keras.Sequential"
+MODEL = "keras.Model"
+
+# Methods that train or evaluate a compiled model on labels.
+FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"})
+# Methods of a model that return what the model outputs.
+PREDICT_METHODS = frozenset({"predict", "predict_on_batch", "__call__"})
+
+# tf.nn ops whose labels are class ids (sparse) or one row per class.
+LOGITS_OP_FAMILIES: Dict[str, str] = {
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": SPARSE_CATEGORICAL,
+    "tensorflow.compat.v1.nn.sparse_softmax_cross_entropy_with_logits": SPARSE_CATEGORICAL,
+    "tensorflow.nn.softmax_cross_entropy_with_logits": CATEGORICAL,
+    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits": CATEGORICAL,
+    "tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits_v2": CATEGORICAL,
+}
+
+# Keyword arguments of the loss classes, besides from_logits, that change what
+# the loss computes or which labels it takes; they are carried in LossSpec.arguments.
+LOSS_ARGUMENTS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
+
+# Methods that change a Sequential model in place.
+_SEQUENTIAL_CHANGES = frozenset({"add", "pop"})
+
+
+@dataclass(frozen=True)
+class Loss(Value):
+    """A loss object (``SparseCategoricalCrossentropy(...)``) or a loss function reference."""
+
+    spec: LossSpec
+    is_function: bool = False
+
+
+class KerasDomain(Domain):
+    name = "keras"
+    checked_against = CHECKED_AGAINST
+
+    def __init__(self, evaluator) -> None:  # noqa: ANN001
+        super().__init__(evaluator)
+        self._changes: Optional[Dict[str, List[CallSite]]] = None
+
+    # -- evaluator hooks ---------------------------------------------------------
+    def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in PREDICT_METHODS:
+            receiver = self.ev.value(func.value, ctx)
+            return Tensor(receiver.head) if isinstance(receiver, Model) else UNKNOWN
+        return None
+
+    def library_call(self, qualname: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        if qualname in UNIT_LAYERS:
+            return self._unit_layer(qualname, UNIT_LAYERS[qualname], node, ctx)
+        if qualname == ACTIVATION_LAYER:
+            arg = argument(node, 0, "activation")
+            activation, via = self._activation(arg, ctx) if arg is not None else (None, None)
+            site = Site(node)
+            return Layer(qualname, None, activation, site, via, site)
+        if qualname == SOFTMAX_LAYER:
+            site = Site(node)
+            return Layer(qualname, None, SOFTMAX, site, VIA_KERAS, site)
+        if qualname in PASS_THROUGH_LAYERS:
+            return Layer(qualname, None, None, None, None, Site(node))
+        if qualname == TIME_DISTRIBUTED:
+            arg = argument(node, 0, "layer")
+            return self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+        if qualname in INPUT_LAYERS:
+            return Tensor(UNKNOWN_HEAD)
+        if qualname == SEQUENTIAL:
+            return self._sequential(node, ctx)
+        if qualname == MODEL:
+            arg = argument(node, 1, "outputs", "output")
+            out = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+            if isinstance(out, Seq) and len(out.items) == 1:
+                out = out.items[0]
+            return Model(out.head) if isinstance(out, Tensor) else UNKNOWN
+        if qualname in LOSS_CLASSES:
+            kind = LOSS_CLASSES[qualname]
+            return Loss(self.loss_spec(kind, node, kind.from_logits_index, ctx, node))
+        if qualname in ACTIVATION_FUNCTIONS:
+            arg = argument(node, 0, "x", "logits", "features")
+            inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+            incoming = inner.head if isinstance(inner, Tensor) else UNKNOWN_HEAD
+            via = VIA_KERAS if qualname in KERAS_CACHING_ACTIVATIONS else VIA_OP
+            return Tensor(Head(ACTIVATION_FUNCTIONS[qualname], incoming.units, Site(node), via, units_site=incoming.units_site))
+        return None
+
+    def call_value(self, callee: Value, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        if isinstance(callee, (Layer, Model)):
+            if isinstance(callee, Layer) and callee.qualname.startswith("torch."):
+                return None
+            arg = argument(node, 0, "inputs", "x")
+            tensor = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+            if isinstance(callee, Model):
+                return Tensor(callee.head)
+            incoming = tensor.head if isinstance(tensor, Tensor) else UNKNOWN_HEAD
+            return Tensor(self.apply(callee, incoming))
+        if isinstance(callee, UserClass) and self.ev.is_subclass(callee.info, MODEL):
+            return Model(self._call_head(callee))
+        return None
+
+    def rebound(self, name: str, value: Value, binding: Binding, use: Ctx) -> Value:
+        if isinstance(value, Model) and value.sequential:
+            return self._with_changes(name, value, binding, use)
+        return value
+
+    # -- models --------------------------------------------------------------------
+    def _call_head(self, cls: UserClass) -> Head:
+        method = cls.info.methods.get("call")
+        if method is None:
+            return UNKNOWN_HEAD
+        value = self.ev.returns(method)
+        return value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
+
+    def _sequential(self, node: cst.Call, ctx: Ctx) -> Value:
+        arg = argument(node, 0, "layers")
+        if arg is None:
+            return Model(UNKNOWN_HEAD, sequential=True)
+        layers = self.ev.value(arg.value, ctx)
+        if not isinstance(layers, Seq):
+            return UNKNOWN
+        heads = self.fold(layers.items)
+        return Model(heads[-1] if heads else UNKNOWN_HEAD, sequential=True)
+
+    def fold(self, layers: Sequence[Value], head: Head = UNKNOWN_HEAD) -> List[Head]:
+        """The head after each of ``layers``, applied in order from ``head``."""
+        heads = []
+        for layer in layers:
+            head = self.apply(layer, head)
+            heads.append(head)
+        return heads
+
+    def changes(self, name: str) -> List[CallSite]:
+        """``name.add(...)``/``name.pop()`` calls, in textual order."""
+        if self._changes is None:
+            found: Dict[str, List[CallSite]] = {}
+            for site in self.ev.collected.calls:
+                func = site.node.func
+                if (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value in _SEQUENTIAL_CHANGES
+                    and isinstance(func.value, cst.Name)
+                ):
+                    found.setdefault(func.value.value, []).append(site)
+            self._changes = found
+        return self._changes.get(name, [])
+
+    def _with_changes(self, name: str, model: Model, binding: Binding, use: Ctx) -> Model:
+        head = model.head
+        changed = False
+        sites = self.changes(name)
+        # Calls are in textual order: only those between the binding and the use.
+        first = bisect_right(sites, binding.order, key=lambda site: site.ctx.order)
+        window = sites[first : bisect_left(sites, use.order, key=lambda site: site.ctx.order)]
+        for site in window:
+            if site.ctx.scope is not use.scope:
+                continue
+            changed = True
+            if site.node.func.attr.value == "pop" or not within(site.ctx.path, use.path):  # type: ignore[union-attr]
+                head = UNKNOWN_HEAD
+                continue
+            arg = argument(site.node, 0, "layer")
+            layer = self.ev.value(arg.value, site.ctx) if arg is not None else UNKNOWN
+            head = self.apply(layer, head)
+        if not changed:
+            return model
+        return Model(head, sequential=True)
+
+    def apply(self, layer: Value, incoming: Head) -> Head:
+        """The head after ``layer`` is applied to a tensor with head ``incoming``."""
+        if isinstance(layer, Tensor):  # keras.Input inside Sequential([...])
+            return layer.head
+        if isinstance(layer, Model):
+            return layer.head
+        if not isinstance(layer, Layer):
+            return UNKNOWN_HEAD
+        if layer.qualname in PASS_THROUGH_LAYERS:
+            if not incoming.known:
+                return incoming
+            return replace(incoming, after=incoming.after + (layer.qualname.rsplit(".", 1)[-1],))
+        if layer.qualname in (ACTIVATION_LAYER, SOFTMAX_LAYER):
+            if layer.activation is None:
+                return UNKNOWN_HEAD
+            if layer.activation == LINEAR:
+                return incoming
+            return Head(layer.activation, incoming.units, layer.activation_site, layer.via, units_site=incoming.units_site)
+        return Head(layer.activation, layer.units, layer.activation_site, layer.via, units_site=layer.site)
+
+    def _unit_layer(self, qualname: str, kind: LayerKind, node: cst.Call, ctx: Ctx) -> Layer:
+        units = None
+        units_arg = argument(node, kind.units_index if kind.units_index is not None else -1, *kind.units_names)
+        if units_arg is not None:
+            units_value = self.ev.value(units_arg.value, ctx)
+            if isinstance(units_value, Const) and type(units_value.value) is int:
+                units = units_value.value
+        act_arg = argument(node, kind.activation_index if kind.activation_index is not None else -1, "activation")
+        if act_arg is None:
+            return Layer(qualname, units, kind.default_activation, Site(node), VIA_KERAS, Site(node))
+        activation, via = self._activation(act_arg, ctx)
+        return Layer(qualname, units, activation, Site(act_arg), via, Site(node))
+
+    def _activation(self, arg: cst.Arg, ctx: Ctx) -> Tuple[Optional[str], Optional[str]]:
+        value = self.ev.value(arg.value, ctx)
+        if isinstance(value, Const):
+            if value.value is None:
+                return LINEAR, VIA_KERAS
+            if isinstance(value.value, str):
+                return ACTIVATION_STRINGS.get(value.value), VIA_KERAS
+        if isinstance(value, LibRef) and value.qualname in ACTIVATION_FUNCTIONS:
+            via = VIA_KERAS if value.qualname.startswith("keras.activations.") else VIA_OP
+            return ACTIVATION_FUNCTIONS[value.qualname], via
+        return None, None
+
+    # -- losses ----------------------------------------------------------------------
+    def loss_spec(self, kind: LossKind, node: cst.Call, index: int, ctx: Ctx, site_node: cst.CSTNode) -> LossSpec:
+        """The spec of a loss class constructed (or a loss function called) by ``node``."""
+        arguments = []
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in LOSS_ARGUMENTS:
+                value = self.ev.value(arg.value, ctx)
+                literal = value.value if isinstance(value, Const) else NOT_LITERAL
+                arguments.append((arg.keyword.value, literal))
+        arg = argument(node, index, "from_logits")
+        if arg is None:
+            return LossSpec(kind.family, False, kind.display, Site(site_node), arguments=tuple(arguments))
+        value = self.ev.value(arg.value, ctx)
+        from_logits = value.value if isinstance(value, Const) and isinstance(value.value, bool) else None
+        return LossSpec(kind.family, from_logits, kind.display, Site(site_node), Site(arg), tuple(arguments))
+
+    def loss_of(self, node: cst.CSTNode, ctx: Ctx) -> Optional[LossSpec]:
+        """The loss an expression passed as ``loss=`` configures, if known."""
+        value = self.ev.value(node, ctx)
+        if isinstance(value, Loss):
+            return value.spec
+        if isinstance(value, Const) and isinstance(value.value, str):
+            kind = LOSS_STRINGS.get(value.value)
+            if kind is not None:
+                return LossSpec(kind.family, False, kind.display, Site(node))
+        if isinstance(value, LibRef) and value.qualname in LOSS_FUNCTIONS:
+            kind = LOSS_FUNCTIONS[value.qualname]
+            return LossSpec(kind.family, False, kind.display, Site(node))
+        if isinstance(value, UserFunction):
+            return self._wrapped_loss(value)
+        return None
+
+    def _wrapped_loss(self, function: UserFunction) -> Optional[LossSpec]:
+        """The loss a thin custom loss wraps: ``def f(y_true, y_pred): return
+        keras.losses.fn(y_true, y_pred, ...)`` (or a lambda), whose every return is
+        one known crossentropy called on the untouched ``y_pred`` parameter."""
+        scope = function.scope
+        node = scope.node
+        params = getattr(getattr(node, "params", None), "params", ())
+        if len(params) < 2 or not scope.returns:
+            return None
+        y_pred = params[1].name.value
+        if len(scope.bindings.get(y_pred, ())) != 1:  # reassigned inside: not untouched
+            return None
+        specs = []
+        for returned, ctx in scope.returns:
+            if not isinstance(returned, cst.Call):
+                return None
+            pred_arg = argument(returned, 1, "y_pred", "output")
+            if pred_arg is None or not (isinstance(pred_arg.value, cst.Name) and pred_arg.value.value == y_pred):
+                return None
+            spec = self.called_loss_spec(returned, ctx)
+            if spec is None:
+                return None
+            specs.append(spec)
+        return specs[0] if len(specs) == 1 else None
+
+    def called_loss_spec(self, node: cst.Call, ctx: Ctx) -> Optional[LossSpec]:
+        """The spec of a call to a loss object or a Keras loss function."""
+        callee = self.ev.value(node.func, ctx)
+        if isinstance(callee, Loss):
+            return callee.spec
+        if isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
+            kind = LOSS_FUNCTIONS[callee.qualname]
+            return self.loss_spec(kind, node, kind.from_logits_index, ctx, node)
+        return None

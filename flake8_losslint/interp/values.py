@@ -1,0 +1,88 @@
+"""The abstract values of the interpreter that no single library owns.
+
+Values are small immutable objects compared by value: two branches that build
+the same thing agree.  ``UNKNOWN`` is whatever the interpreter cannot tell;
+every rule stays silent on it.  Each library domain adds values of its own
+(``domains/keras.py``: ``Loss``; ``domains/labels.py``: ``Array``,
+``Dataset``; ``domains/torch.py``: ``TorchModel``, ``TorchLoss``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from ..syntax.collect import ClassInfo, Scope
+from ..terms import Head, Site
+
+
+class Value:
+    """Base of the abstract values."""
+
+
+@dataclass(frozen=True)
+class Unknown(Value):
+    pass
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class LibRef(Value):
+    """A library object reached through imports, by canonical name."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    value: object
+
+
+@dataclass(frozen=True)
+class Seq(Value):
+    """A list or tuple literal, element by element."""
+
+    items: Tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class UserClass(Value):
+    info: ClassInfo
+
+
+@dataclass(frozen=True)
+class UserFunction(Value):
+    scope: Scope
+
+
+# -- neural-network values shared by the Keras and PyTorch domains ------------------
+@dataclass(frozen=True)
+class Layer(Value):
+    """A layer (Keras) or module (PyTorch) object, not yet applied."""
+
+    qualname: str
+    units: Optional[int]
+    activation: Optional[str]
+    activation_site: Optional[Site]
+    via: Optional[str]
+    site: Site
+
+
+@dataclass(frozen=True)
+class Tensor(Value):
+    head: Head
+
+
+@dataclass(frozen=True)
+class Model(Value):
+    head: Head
+    sequential: bool = False  # built by Sequential(...): later .add() calls extend it
+
+
+def int_of(value: Value) -> Optional[int]:
+    """The value as a plain int (not a bool), if it is one."""
+    if isinstance(value, Const) and type(value.value) is int:
+        return value.value
+    return None

@@ -1,0 +1,126 @@
+"""Report: findings placed in the file as the user sees it.
+
+Positions are resolved here, once, for the finding itself and for every
+related site its message names: a line and column in a Python file, or a cell
+and a line in a notebook.  Nothing before this stage knows a line number, and
+nothing after it rewrites a message.  ``formats`` renders reports as text,
+JSON and SARIF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..rules import Finding, Ref
+from ..terms import Site
+
+# A notebook: program line (1-based) -> (cell number among code cells, line in
+# the cell, index in the notebook's "cells" array); None for lines of no cell.
+LineMap = Callable[[int], Optional[Tuple[int, int, int]]]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where something is, as the user sees it."""
+
+    line: int  # 1-based: in the file, or in the cell
+    column: int  # 0-based, in characters
+    cell: Optional[int] = None  # notebooks: the code cell, 1-based as nbqa counts
+    cell_index: Optional[int] = None  # notebooks: 0-based position in "cells"
+
+    def describe(self) -> str:
+        """How a message names it: "line 9", or "cell 2, line 3"."""
+        if self.cell is None:
+            return f"line {self.line}"
+        return f"cell {self.cell}, line {self.line}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """A related site of a finding: what it is (``name``) and where."""
+
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True, order=True)
+class Report:
+    line: int  # 1-based, in the analysed program (a notebook's joined cells)
+    col: int  # 0-based, in characters
+    code: str
+    message: str  # without the code
+    finding: Optional[Finding] = field(default=None, compare=False, repr=False)
+    location: Optional[Location] = field(default=None, compare=False)  # as the user sees it
+    related: Tuple[Related, ...] = field(default=(), compare=False)
+    evidence: Optional[str] = field(default=None, compare=False)  # what runtime confirmation found
+
+    @property
+    def text(self) -> str:
+        """``CODE message [evidence]``: what flake8 prints after the position."""
+        tail = f" {self.evidence}" if self.evidence else ""
+        return f"{self.code} {self.message}{tail}"
+
+    @property
+    def where(self) -> Location:
+        return self.location if self.location is not None else Location(self.line, self.col)
+
+
+class Positions:
+    """Line and column of a node, computed for the whole module on first use.
+
+    Most files have no finding, and LibCST's position pass costs about two parses.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._table: Optional[Dict[cst.CSTNode, object]] = None
+
+    def __call__(self, site: Site) -> Tuple[int, int]:
+        """1-based line, 0-based column (what flake8 expects from a plugin)."""
+        if self._table is None:
+            # A fresh parse that nobody else holds: skipping the deep copy is safe.
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._table = wrapper.resolve(PositionProvider)
+        start = self._table[site.node].start  # type: ignore[attr-defined]
+        return start.line, start.column
+
+
+def place(line: int, column: int, line_map: Optional[LineMap]) -> Optional[Location]:
+    """A program position as the user sees it (None: not in any cell)."""
+    if line_map is None:
+        return Location(line, column)
+    found = line_map(line)
+    if found is None:
+        return None
+    cell, cell_line, index = found
+    return Location(cell_line, column, cell, index)
+
+
+def resolve(findings: Iterable[Finding], positions: Positions, line_map: Optional[LineMap] = None) -> List[Report]:
+    """Reports for ``findings``, sorted, the first of any duplicate kept; findings
+    outside every cell of a notebook are dropped."""
+    reports: Dict[Report, Report] = {}
+    for finding in findings:
+        line, col = positions(finding.site)
+        location = place(line, col, line_map)
+        if location is None:
+            continue
+        related: List[Related] = []
+
+        def describe(ref: Ref) -> Optional[str]:
+            where = place(*positions(ref.site), line_map)
+            if where is None:
+                return None
+            if ref.unless_primary_line and (where.cell, where.line) == (location.cell, location.line):
+                return None
+            related.append(Related(ref.name, where))
+            return where.describe()
+
+        message = finding.message.render(describe)
+        report = Report(line, col, finding.code, message, finding, location, tuple(related))
+        reports.setdefault(report, report)
+    return sorted(reports)
