@@ -30,7 +30,7 @@ def nonexistent_loss_api(facts: Facts) -> Iterator[Finding]:
     imports (`from tensorflow.keras.losses import x`) are checked.
 
     The lists of real names come from the installed libraries:
-    `scripts/generate_api_names.py` writes them to `flake8_losslint/data/api_names.json`.
+    `scripts/generate_api_names.py` writes them to `flake8_losslint/data/api_names_tf2.21.json`.
     This release reflects **TensorFlow 2.21.0 and Keras 3.15.1** (where `tf.keras`
     is Keras 3).
 
