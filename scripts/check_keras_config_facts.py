@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 KERAS3 = int(keras.__version__.split(".")[0]) >= 3
+SPARSE, CATEGORICAL = "sparse_categorical_crossentropy", "categorical_crossentropy"
 failures: list[str] = []
 # lines of an error that carry the cause (TF puts a traceback of the graph before them)
 CAUSES = ("Received a label value", "indices[", "must be broadcastable", "Dimensions must be equal", "only ",
@@ -173,7 +174,8 @@ def ignore_class() -> None:
     probs = softmax(rng.standard_normal((n, h, w, c)).astype("float32"))
     masks = rng.integers(0, c, (n, h, w))
     masks[:, :2, :] = 255
-    outcome = attempt("21 classes, masks with 255, no ignore_class", lambda: keras.losses.SparseCategoricalCrossentropy()(masks, probs))
+    sparse = keras.losses.SparseCategoricalCrossentropy
+    outcome = attempt("21 classes, masks with 255, no ignore_class", lambda: sparse()(masks, probs))
     check("Received a label value of 255 which is outside the valid range of [0, 21)" in outcome[1],
           "void 255 without ignore_class: InvalidArgumentError on CPU (the LL205 situation)")
 
@@ -186,14 +188,15 @@ def ignore_class() -> None:
 
     outcome = attempt("the same in fit", lambda: segmentation_fit("sparse_categorical_crossentropy"))
     check("Received a label value of 255" in outcome[1], "void 255 without ignore_class: raises at the first fit step")
-    got = attempt("ignore_class=255", lambda: keras.losses.SparseCategoricalCrossentropy(ignore_class=255)(masks, probs))
+    got = attempt("ignore_class=255", lambda: sparse(ignore_class=255)(masks, probs))
     picked = np.take_along_axis(np.asarray(probs), np.where(masks == 255, 0, masks)[..., None], -1)[..., 0]
     want = float(np.mean(-np.log(picked)[masks != 255]))
-    check(got[0] == "ok" and abs(got[1] - want) < 1e-3, f"ignore_class=255 averages over the non-void pixels only ({want:.4f})")
+    check(got[0] == "ok" and abs(got[1] - want) < 1e-3,
+          f"ignore_class=255 averages over the non-void pixels only ({want:.4f})")
 
     one_hot = keras.utils.to_categorical(rng.integers(0, 5, 16), 5)
     probs5 = softmax(rng.standard_normal((16, 5)).astype("float32"))
-    outcome = attempt("ignore_class=0 with one-hot labels", lambda: keras.losses.SparseCategoricalCrossentropy(ignore_class=0)(one_hot, probs5))
+    outcome = attempt("ignore_class=0 with one-hot labels", lambda: sparse(ignore_class=0)(one_hot, probs5))
     check(outcome[0] == "raises", "ignore_class with one-hot labels raises (a different message from LL201's)")
     outcome = attempt("CategoricalCrossentropy(ignore_class=0)", lambda: keras.losses.CategoricalCrossentropy(ignore_class=0))
     check("unexpected keyword" in outcome[1], "CategoricalCrossentropy has no ignore_class: TypeError at construction")
@@ -204,12 +207,13 @@ def ignore_class() -> None:
     probs_seq = softmax(rng.standard_normal((8, t, 5)).astype("float32"))
     nll = -np.log(np.take_along_axis(np.asarray(probs_seq), tokens[..., None], -1)[..., 0])
     print(f"     padded with 0: mean over all steps {nll.mean():.4f}, over real steps {nll[tokens != 0].mean():.4f}")
-    outcome = attempt("padding 0, ignore_class=-1", lambda: keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)(tokens, probs_seq))
-    check(outcome[0] == "ok" and abs(outcome[1] - nll.mean()) < 1e-3, "ignore_class=-1 with 0 padding: SILENT, the pad steps train as class 0")
-    outcome = attempt("padding 0, ignore_class=0", lambda: keras.losses.SparseCategoricalCrossentropy(ignore_class=0)(tokens, probs_seq))
+    outcome = attempt("padding 0, ignore_class=-1", lambda: sparse(ignore_class=-1)(tokens, probs_seq))
+    check(outcome[0] == "ok" and abs(outcome[1] - nll.mean()) < 1e-3,
+          "ignore_class=-1 with 0 padding: SILENT, the pad steps train as class 0")
+    outcome = attempt("padding 0, ignore_class=0", lambda: sparse(ignore_class=0)(tokens, probs_seq))
     check(outcome[0] == "ok" and abs(outcome[1] - nll[tokens != 0].mean()) < 1e-3, "ignore_class=0 with 0 padding excludes them")
     minus = np.where(tokens == 0, -1, tokens)
-    outcome = attempt("padding -1, no ignore_class", lambda: keras.losses.SparseCategoricalCrossentropy()(minus, probs_seq))
+    outcome = attempt("padding -1, no ignore_class", lambda: sparse()(minus, probs_seq))
     check("Received a label value of -1" in outcome[1], "padding -1 without ignore_class: InvalidArgumentError on CPU")
 
 
@@ -231,22 +235,25 @@ def class_weight() -> None:
         return model.fit(*data, epochs=1, verbose=0, **kwargs).history["loss"][-1]
 
     per_step = np.vectorize(weights.get)(y_seq).astype("float32")
+    in_order = {"batch_size": n, "shuffle": False}
     reference = attempt("reference: (N,T,C) one-hot + sample_weight (N,T) per step",
-                        lambda: sequence_fit("categorical_crossentropy", x_seq, one_hot_seq, sample_weight=per_step, batch_size=n, shuffle=False))
+                        lambda: sequence_fit(CATEGORICAL, x_seq, one_hot_seq, sample_weight=per_step, **in_order))
     arrays = attempt("arrays (N,T,C) one-hot, class_weight",
-                     lambda: sequence_fit("categorical_crossentropy", x_seq, one_hot_seq, class_weight=weights, batch_size=n, shuffle=False))
+                     lambda: sequence_fit(CATEGORICAL, x_seq, one_hot_seq, class_weight=weights, **in_order))
     sparse = attempt("arrays (N,T) sparse, class_weight",
-                     lambda: sequence_fit("sparse_categorical_crossentropy", x_seq, y_seq, class_weight=weights, batch_size=n, shuffle=False))
+                     lambda: sequence_fit(SPARSE, x_seq, y_seq, class_weight=weights, **in_order))
+    batches = tf.data.Dataset.from_tensor_slices((x_seq, one_hot_seq)).batch(n)
     dataset = attempt("tf.data (N,T,C) one-hot, class_weight",
-                      lambda: sequence_fit("categorical_crossentropy", tf.data.Dataset.from_tensor_slices((x_seq, one_hot_seq)).batch(n),
-                                           class_weight=weights))
+                      lambda: sequence_fit(CATEGORICAL, batches, class_weight=weights))
     if KERAS3:
         check("only 0-dimensional arrays can be converted to Python scalars" in arrays[1],
               "Keras 3, NumPy targets of rank 3: TypeError when fit builds the sample weights")
         check(sparse[0] == "raises", "Keras 3, (N,T) sparse targets: argmax over T, then a shape error at the first step")
-        check(dataset[0] == "ok" and abs(dataset[1] - reference[1]) < 1e-4, "Keras 3, tf.data one-hot (N,T,C): correct per-step weighting")
+        check(dataset[0] == "ok" and abs(dataset[1] - reference[1]) < 1e-4,
+              "Keras 3, tf.data one-hot (N,T,C): correct per-step weighting")
     else:
-        check(arrays[0] == "ok" and abs(arrays[1] - reference[1]) < 1e-4, "Keras 2, arrays one-hot (N,T,C): correct per-step weighting")
+        check(arrays[0] == "ok" and abs(arrays[1] - reference[1]) < 1e-4,
+              "Keras 2, arrays one-hot (N,T,C): correct per-step weighting")
         check(sparse[0] == "ok" and abs(sparse[1] - reference[1]) > 0.1,
               "Keras 2, (N,T) sparse targets: SILENT, weighted by argmax over T (a position, not a class)")
 
@@ -257,7 +264,7 @@ def class_weight() -> None:
         keras.utils.set_random_seed(0)
         inputs = keras.Input((4,))
         model = keras.Model(inputs, keras.layers.Dense(c, activation="softmax")(inputs))
-        model.compile("sgd", "sparse_categorical_crossentropy")
+        model.compile("sgd", SPARSE)
         data = (x, y) if data is None else (data,)
         kwargs = {"batch_size": 64, "shuffle": False} if len(data) == 2 else {}
         return model.fit(*data, epochs=1, verbose=0, class_weight=weights, **kwargs).history["loss"][-1]
@@ -271,9 +278,11 @@ def class_weight() -> None:
     ds_missing = attempt("tf.data, key 2 missing", lambda: classifier_fit({0: 1.0, 1: 2.0}, dataset))
     ds_strings = attempt("tf.data, string keys", lambda: classifier_fit({"0": 1.0}, dataset))
     if KERAS3:
-        check(shifted[0] == "ok" and shifted[1] != right[1], "Keras 3, keys 1..K for labels 0..K-1: SILENT (label 0 gets 1.0, the rest shifted)")
+        check(shifted[0] == "ok" and shifted[1] != right[1],
+              "Keras 3, keys 1..K for labels 0..K-1: SILENT (label 0 gets 1.0, the rest shifted)")
         check(missing[0] == "ok", "Keras 3, NumPy labels, a missing key: SILENT, weight 1.0")
-        check(strings[0] == "ok" and abs(strings[1] - plain[1]) < 1e-6, "Keras 3, NumPy labels, string keys: SILENT, class_weight ignored")
+        check(strings[0] == "ok" and abs(strings[1] - plain[1]) < 1e-6,
+              "Keras 3, NumPy labels, string keys: SILENT, class_weight ignored")
         check("indices[" in ds_missing[1], "Keras 3, tf.data, a label above the largest key: InvalidArgumentError (CPU)")
         check("can only concatenate str" in ds_strings[1], "Keras 3, tf.data, string keys: TypeError")
     else:
@@ -288,7 +297,8 @@ def class_weight() -> None:
         inputs = keras.Input((4,))
         model = keras.Model(inputs, keras.layers.Dense(c, activation="sigmoid")(inputs))
         model.compile("sgd", "binary_crossentropy")
-        return model.fit(x, multi_hot, epochs=1, verbose=0, batch_size=64, shuffle=False, class_weight=weights).history["loss"][-1]
+        history = model.fit(x, multi_hot, epochs=1, verbose=0, batch_size=64, shuffle=False, class_weight=weights)
+        return history.history["loss"][-1]
 
     unweighted = attempt("multi-label sigmoid (N,K), no class_weight", lambda: multi_label_fit(None))
     weighted = attempt("multi-label sigmoid (N,K), class_weight", lambda: multi_label_fit(weights))
@@ -312,17 +322,20 @@ def label_smoothing() -> None:
           "label_smoothing: categorical/binary (focal) losses only, not the sparse one")
     outcome = attempt("SparseCategoricalCrossentropy(label_smoothing=0.1)",
                       lambda: keras.losses.SparseCategoricalCrossentropy(label_smoothing=0.1))
-    check("unexpected keyword argument 'label_smoothing'" in outcome[1], "sparse loss + label_smoothing: TypeError at construction")
+    check("unexpected keyword argument 'label_smoothing'" in outcome[1],
+          "sparse loss + label_smoothing: TypeError at construction")
     labels = np.array([0, 1, 2, 1])
     probs = softmax(np.random.default_rng(0).standard_normal((4, 3)).astype("float32"))
     outcome = attempt("sparse_categorical_crossentropy(..., label_smoothing=0.1)",
                       lambda: keras.losses.sparse_categorical_crossentropy(labels, probs, label_smoothing=0.1))
-    check("unexpected keyword argument 'label_smoothing'" in outcome[1], "the sparse function + label_smoothing: TypeError at the call")
+    check("unexpected keyword argument 'label_smoothing'" in outcome[1],
+          "the sparse function + label_smoothing: TypeError at the call")
     one_hot = keras.utils.to_categorical(labels, 3)
-    got = attempt("CategoricalCrossentropy(label_smoothing=0.1), one-hot", lambda: keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(one_hot, probs))
+    smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    got = attempt("CategoricalCrossentropy(label_smoothing=0.1), one-hot", lambda: smoothed(one_hot, probs))
     want = float(np.mean(np.sum(-(one_hot * 0.9 + 0.1 / 3) * np.log(np.asarray(probs)), 1)))
     check(abs(got[1] - want) < 1e-4, f"label_smoothing=0.1 mixes the one-hot target with 0.1/K ({want:.4f})")
-    outcome = attempt("CategoricalCrossentropy(label_smoothing=0.1), class ids", lambda: keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(labels, probs))
+    outcome = attempt("CategoricalCrossentropy(label_smoothing=0.1), class ids", lambda: smoothed(labels, probs))
     check(outcome[0] == "raises", "categorical loss with label_smoothing on class ids raises (the LL202 situation)")
 
 

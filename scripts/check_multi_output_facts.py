@@ -91,10 +91,12 @@ def main() -> None:
 
     # -- loss dict keys ---------------------------------------------------------------------------
     outcome = show("list outputs, loss key 'class' for 'category'", run(listed(), both, loss={"class": SPARSE, "price": MSE}))
-    check(raises(outcome, "evaluate", "Expected keys ['category', 'price'] in loss dict, but found loss.keys()=['class', 'price']"),
+    expected = "Expected keys ['category', 'price'] in loss dict, but found loss.keys()=['class', 'price']"
+    check(raises(outcome, "evaluate", expected),
           "loss dict with a wrong key: ValueError at the first evaluate/fit step, not at compile")
     outcome = show("list outputs, loss dict missing 'price'", run(listed(), both, loss={"category": SPARSE}))
-    check(raises(outcome, "evaluate", "Expected keys ['category', 'price'] in loss dict"), "list outputs: a partial loss dict raises too")
+    check(raises(outcome, "evaluate", "Expected keys ['category', 'price'] in loss dict"),
+          "list outputs: a partial loss dict raises too")
     outcome = show("list outputs, loss dict with an extra key", run(listed(), both, loss={**good, "extra": MSE}))
     check(raises(outcome, "evaluate", "Expected keys"), "list outputs: an extra loss key raises")
     keyed_reference = show("dict outputs, loss dict by key", run(keyed(), keyed_y, loss=good))
@@ -109,7 +111,8 @@ def main() -> None:
 
     # -- metrics ----------------------------------------------------------------------------------
     outcome = show("list outputs, metrics key 'class'", run(listed(), both, loss=good, metrics={"class": ["accuracy"]}))
-    check(raises(outcome, "evaluate", "Expected an instance of tuple"), "metrics dict with a wrong key: ValueError at evaluate/fit")
+    check(raises(outcome, "evaluate", "Expected an instance of tuple"),
+          "metrics dict with a wrong key: ValueError at evaluate/fit")
     outcome = show("dict outputs, metrics key 'class'", run(keyed(), keyed_y, loss=good, metrics={"class": ["accuracy"]}))
     check(raises(outcome, "evaluate", "dictionary key mismatch"), "dict outputs: wrong metrics key raises at evaluate/fit")
     outcome = show("list outputs, metrics for one head only", run(listed(), both, loss=good, metrics={"category": ["accuracy"]}))
@@ -118,7 +121,8 @@ def main() -> None:
     # -- loss_weights -----------------------------------------------------------------------------
     outcome = show("list outputs, loss dict + loss_weights key 'class'",
                    run(listed(), both, loss=good, loss_weights={"class": 0.0, "price": 0.5}))
-    check(raises(outcome, "evaluate", "KeyError: 'category'"), "loss dict + loss_weights dict missing a head: bare KeyError at evaluate/fit")
+    check(raises(outcome, "evaluate", "KeyError: 'category'"),
+          "loss dict + loss_weights dict missing a head: bare KeyError at evaluate/fit")
     outcome = show("list outputs, loss dict + loss_weights extra key",
                    run(listed(), both, loss=good, loss_weights={"category": 1.0, "price": 0.5, "extra": 3.0}))
     check(outcome[0] == "ok", "an extra loss_weights key is ignored silently")
@@ -147,12 +151,15 @@ def main() -> None:
           "a loss_weights list follows the order of `outputs`")
 
     # -- loss lists -------------------------------------------------------------------------------
-    outcome = show("outputs [price, category], loss list [mse, sparse]", run(listed("ba"), [Y_PRICE, Y_CLASS], loss=[MSE, SPARSE]))
+    outcome = show("outputs [price, category], loss list [mse, sparse]",
+                   run(listed("ba"), [Y_PRICE, Y_CLASS], loss=[MSE, SPARSE]))
     check(outcome[0] == "ok", "a loss list follows the order of `outputs` (not layer creation order)")
-    outcome = show("outputs [price, category], loss list [sparse, mse]", run(listed("ba"), [Y_PRICE, Y_CLASS], loss=[SPARSE, MSE]))
+    outcome = show("outputs [price, category], loss list [sparse, mse]",
+                   run(listed("ba"), [Y_PRICE, Y_CLASS], loss=[SPARSE, MSE]))
     check(outcome[0] == "evaluate", "a loss list in the wrong order: error only because the shapes clash")
     outcome = show("list outputs, loss list of 1", run(listed(), both, loss=[SPARSE]))
-    check(outcome[0] == "ok" and "price_loss" not in outcome[1], "a loss list shorter than the outputs is SILENT: the last heads get no loss")
+    check(outcome[0] == "ok" and "price_loss" not in outcome[1],
+          "a loss list shorter than the outputs is SILENT: the last heads get no loss")
     outcome = show("list outputs, loss list of 3", run(listed(), both, loss=[SPARSE, MSE, MSE]))
     check(raises(outcome, "evaluate", "KeyError: \"The path: (2,) in the `loss` argument, can't be found"),
           "a loss list longer than the outputs: KeyError at evaluate/fit")
@@ -183,7 +190,8 @@ def main() -> None:
         return keras.Model(inputs, [keras.layers.Dense(1, name="p")(inputs), keras.layers.Dense(1, name="q")(inputs)])
 
     outcome = show("two (N,1) heads, loss='mse'", run(twin(), [Y_PRICE, 2 * Y_PRICE], loss=MSE))
-    check(outcome[0] == "ok" and {"p_loss", "q_loss"} <= set(outcome[1]), "one loss on same-shaped heads: applied to each head (documented)")
+    check(outcome[0] == "ok" and {"p_loss", "q_loss"} <= set(outcome[1]),
+          "one loss on same-shaped heads: applied to each head (documented)")
 
     print("all checks passed" if not failures else f"{len(failures)} checks FAILED")
     sys.exit(1 if failures else 0)

@@ -78,7 +78,8 @@ def autocast() -> None:
         print("     " + " | ".join(row))
         reference = results["BCEWithLogitsLoss", "float32"][0]
         check(all(not caught for (_, _, _, caught) in results.values()), f"|logits|~{magnitude}: no warning in any case")
-        check(all(dtype == torch.float32 for (_, _, dtype, _) in results.values()), "the loss comes out in float32 under CPU autocast")
+        check(all(dtype == torch.float32 for (_, _, dtype, _) in results.values()),
+              "the loss comes out in float32 under CPU autocast")
         for label in ("bfloat16", "float16"):
             check(abs(results["BCEWithLogitsLoss", label][0] - reference) < 0.01 * reference,
                   f"|logits|~{magnitude}: BCEWithLogitsLoss under {label} autocast is within 1% of float32")
@@ -103,7 +104,8 @@ def ignore_index() -> None:
                      ("F.cross_entropy", lambda: F.cross_entropy(z, masks)),
                      ("NLLLoss()", lambda: nn.NLLLoss()(z.log_softmax(1), masks))):
         outcome = attempt(f"{name}, masks with 255", fn)
-        check(outcome[1] == "IndexError: Target 255 is out of bounds.", f"{name}: void 255 with the default ignore_index -100 raises on CPU")
+        check(outcome[1] == "IndexError: Target 255 is out of bounds.",
+              f"{name}: void 255 with the default ignore_index -100 raises on CPU")
     got = attempt("CrossEntropyLoss(ignore_index=255)", lambda: nn.CrossEntropyLoss(ignore_index=255)(z, masks))
     keep = masks != 255
     want = -(z.log_softmax(1).gather(1, masks.clamp(max=c - 1).unsqueeze(1)).squeeze(1))[keep].mean().item()
@@ -120,7 +122,8 @@ def ignore_index() -> None:
     nll = -zs.log_softmax(1).gather(1, tokens.unsqueeze(1)).squeeze(1)
     print(f"     padded with 0: mean over all steps {nll.mean():.4f}, over real steps {nll[tokens != 0].mean():.4f}")
     outcome = attempt("padding 0, default ignore_index", lambda: nn.CrossEntropyLoss()(zs, tokens))
-    check(abs(outcome[1] - nll.mean().item()) < 1e-4, "padding 0 with the default ignore_index: SILENT, pad steps train as class 0")
+    check(abs(outcome[1] - nll.mean().item()) < 1e-4,
+          "padding 0 with the default ignore_index: SILENT, pad steps train as class 0")
     outcome = attempt("padding 0, ignore_index=0", lambda: nn.CrossEntropyLoss(ignore_index=0)(zs, tokens))
     check(abs(outcome[1] - nll[tokens != 0].mean().item()) < 1e-4, "ignore_index=0 excludes them")
 
@@ -128,11 +131,14 @@ def ignore_index() -> None:
     ids = torch.randint(0, 5, (16,))
     one_hot = F.one_hot(ids, 5).float()
     outcome = attempt("one-hot float targets, ignore_index=0", lambda: nn.CrossEntropyLoss(ignore_index=0)(logits, one_hot))
-    check(outcome[1] == "RuntimeError: ignore_index is not supported for floating point target", "ignore_index with probability targets raises")
-    outcome = attempt("one-hot float targets, ignore_index=-100 given explicitly", lambda: nn.CrossEntropyLoss(ignore_index=-100)(logits, one_hot))
+    check(outcome[1] == "RuntimeError: ignore_index is not supported for floating point target",
+          "ignore_index with probability targets raises")
+    outcome = attempt("one-hot float targets, ignore_index=-100 given explicitly",
+                      lambda: nn.CrossEntropyLoss(ignore_index=-100)(logits, one_hot))
     check(outcome[0] == "ok", "the default value -100, even spelled out, is accepted with probability targets")
     outcome = attempt("one-hot long targets", lambda: nn.CrossEntropyLoss()(logits, one_hot.long()))
-    check("Expected floating point type for target with class probabilities, got Long" in outcome[1], "one-hot int64 targets raise")
+    check("Expected floating point type for target with class probabilities, got Long" in outcome[1],
+          "one-hot int64 targets raise")
 
 
 # -- 4. weights ---------------------------------------------------------------------------------------
@@ -144,18 +150,22 @@ def weights() -> None:
     y = (torch.rand(n, k) < 0.5).float()
     for shape in ((k,), (3,), (5,), (1,), (1, k), (n, 1), (k, 1)):
         pos_weight = torch.full(shape, 2.0)
-        outcome = attempt(f"BCEWithLogitsLoss (N={n},K={k}) pos_weight {shape}", lambda: nn.BCEWithLogitsLoss(pos_weight=pos_weight)(z, y))
+        outcome = attempt(f"BCEWithLogitsLoss (N={n},K={k}) pos_weight {shape}",
+                          lambda: nn.BCEWithLogitsLoss(pos_weight=pos_weight)(z, y))
         broadcastable = all(a in (1, b) for a, b in zip(reversed(shape), reversed((n, k))))
-        check((outcome[0] == "ok") == broadcastable, f"pos_weight {shape}: {'broadcasts' if broadcastable else 'raises'} (plain broadcasting)")
+        check((outcome[0] == "ok") == broadcastable,
+              f"pos_weight {shape}: {'broadcasts' if broadcastable else 'raises'} (plain broadcasting)")
     outcome = attempt("pos_weight (3,) on (N,4)", lambda: nn.BCEWithLogitsLoss(pos_weight=torch.ones(3))(z, y))
     check(outcome[1] == "RuntimeError: The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1",
           "pos_weight of the wrong length: RuntimeError at the first call")
     z1, y1 = torch.randn(n, 1), (torch.rand(n, 1) < 0.5).float()
     outcome = attempt("pos_weight (K,) on a (N,1) output", lambda: nn.BCEWithLogitsLoss(pos_weight=torch.ones(k))(z1, y1))
     check("doesn't match the broadcast shape [8, 4]" in outcome[1], "pos_weight (K,) on one output column raises")
-    outcome = attempt("pos_weight (N,) on a (N,) output", lambda: nn.BCEWithLogitsLoss(pos_weight=torch.arange(1.0, n + 1))(z1[:, 0], y1[:, 0]))
+    outcome = attempt("pos_weight (N,) on a (N,) output",
+                      lambda: nn.BCEWithLogitsLoss(pos_weight=torch.arange(1.0, n + 1))(z1[:, 0], y1[:, 0]))
     check(outcome[0] == "ok", "pos_weight of the batch size on a (N,) output broadcasts per SAMPLE, silently")
-    outcome = attempt("the same pos_weight on a last batch of N-3", lambda: nn.BCEWithLogitsLoss(pos_weight=torch.arange(1.0, n + 1))(z1[3:, 0], y1[3:, 0]))
+    outcome = attempt("the same pos_weight on a last batch of N-3",
+                      lambda: nn.BCEWithLogitsLoss(pos_weight=torch.arange(1.0, n + 1))(z1[3:, 0], y1[3:, 0]))
     check(outcome[0] == "raises", "... and raises on a smaller last batch")
     square_z, square_y = torch.randn(k, k), (torch.rand(k, k) < 0.5).float()
     per_class = nn.BCEWithLogitsLoss(pos_weight=torch.arange(1.0, k + 1))(square_z, square_y).item()
@@ -163,19 +173,24 @@ def weights() -> None:
     print(f"     batch == K: pos_weight (K,) {per_class:.4f} vs (K,1) {per_row:.4f}")
     check(abs(per_class - per_row) > 1e-3, "pos_weight (K,1) with batch == K weights rows, not classes, silently")
     outcome = attempt("pos_weight=2.0 (a float)", lambda: nn.BCEWithLogitsLoss(pos_weight=2.0)(z1, y1))
-    check("cannot assign 'float' object to buffer 'pos_weight'" in outcome[1], "pos_weight must be a tensor: TypeError at construction")
+    check("cannot assign 'float' object to buffer 'pos_weight'" in outcome[1],
+          "pos_weight must be a tensor: TypeError at construction")
 
     logits, ids = torch.randn(n, k), torch.randint(0, k, (n,))
     for length in (k - 1, k + 1, 1):
         for name, fn in (("CrossEntropyLoss", lambda: nn.CrossEntropyLoss(weight=torch.ones(length))(logits, ids)),
                          ("NLLLoss", lambda: nn.NLLLoss(weight=torch.ones(length))(logits.log_softmax(1), ids))):
             outcome = attempt(f"{name} weight of {length} for {k} classes", fn)
-            check(outcome[1] == f"RuntimeError: weight tensor should be defined either for all {k} classes or no classes"
-                  f" but got weight tensor of shape: [{length}]", f"{name}: weight of length {length} != {k} raises at the first call")
+            expected = (f"RuntimeError: weight tensor should be defined either for all {k} classes or no classes"
+                        f" but got weight tensor of shape: [{length}]")
+            check(outcome[1] == expected, f"{name}: weight of length {length} != {k} raises at the first call")
     segmentation = torch.randn(2, k, 3, 3), torch.randint(0, k, (2, 3, 3))
-    outcome = attempt("CrossEntropyLoss weight of K-1 on (N,C,H,W)", lambda: nn.CrossEntropyLoss(weight=torch.ones(k - 1))(*segmentation))
-    check(outcome[1] == "RuntimeError: weight tensor should be defined either for all or no classes", "the spatial case says it without numbers")
-    outcome = attempt("CrossEntropyLoss weight int64", lambda: nn.CrossEntropyLoss(weight=torch.ones(k, dtype=torch.long))(logits, ids))
+    outcome = attempt("CrossEntropyLoss weight of K-1 on (N,C,H,W)",
+                      lambda: nn.CrossEntropyLoss(weight=torch.ones(k - 1))(*segmentation))
+    check(outcome[1] == "RuntimeError: weight tensor should be defined either for all or no classes",
+          "the spatial case says it without numbers")
+    outcome = attempt("CrossEntropyLoss weight int64",
+                      lambda: nn.CrossEntropyLoss(weight=torch.ones(k, dtype=torch.long))(logits, ids))
     check(outcome[1] == "RuntimeError: expected scalar type Float but found Long", "an integer weight tensor raises")
 
 
