@@ -82,6 +82,9 @@ class Head:
     # Keras's cached logits do not survive them in training.
     after: Tuple[str, ...] = ()
     units_site: Optional[Site] = None  # the layer whose width ``units`` is
+    # The axis a softmax/log_softmax normalises over, as written (-1: the last);
+    # None when it is not written as a literal or does not apply.
+    axis: Optional[int] = None
 
     @property
     def known(self) -> bool:

@@ -127,13 +127,35 @@ def test_sequential_last_module_decides(modules: str, code: str) -> None:
     assert codes(body) == ([code] if code else [])
 
 
-def test_sequential_from_a_list_or_ordered_dict_is_unknown() -> None:
+def test_sequential_from_an_ordered_dict_is_unknown() -> None:
     body = """
-    layers = [nn.Linear(8, 3), nn.Softmax(1)]
-    a = nn.Sequential(*layers)
     b = nn.Sequential(OrderedDict(fc=nn.Linear(8, 3), act=nn.Softmax(1)))
-    loss = F.cross_entropy(a(x), y) + F.cross_entropy(b(x), y)
+    loss = F.cross_entropy(b(x), y)
     """
+    assert codes(body) == []
+
+
+def test_sequential_from_a_list_follows_its_appends() -> None:
+    body = """
+    layers = [nn.Linear(8, 3)]
+    layers.append(nn.Softmax(1))
+    a = nn.Sequential(*layers)
+    loss = F.cross_entropy(a(x), y)
+    """
+    assert codes(body) == ["LL401"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "if wide:\n    layers.append(nn.Softmax(1))",  # may not run
+        "layers.insert(0, nn.Softmax(1))",
+        "layers[-1] = nn.Identity()",
+        "layers.extend(more)",
+    ],
+)
+def test_sequential_from_a_list_changed_otherwise_is_unknown(change: str) -> None:
+    body = f"layers = [nn.Linear(8, 3), nn.Softmax(1)]\n{change}\na = nn.Sequential(*layers)\nloss = F.cross_entropy(a(x), y)\n"
     assert codes(body) == []
 
 

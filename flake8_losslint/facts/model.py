@@ -50,6 +50,9 @@ class LossUse:
     prediction: Head
     call_site: Site
     compiled: bool = False  # ``compile(loss=...)``: the loss runs inside fit; else a direct eager call
+    # The call of the enclosing function on whose arguments this fact depends
+    # (the fact holds on that call path only); None when it holds on every path.
+    called_from: Optional[Site] = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class LogitsOpUse:
     op: str  # e.g. "tf.nn.softmax_cross_entropy_with_logits"
     logits: Head
     logits_site: Site
+    # The call of the enclosing function on whose arguments this fact depends
+    # (the fact holds on that call path only); None when it holds on every path.
+    called_from: Optional[Site] = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,9 @@ class TorchLossUse:
     prediction_site: Site  # the input argument of the loss call
     loss_site: Site  # where the criterion is built (or the functional call)
     call_site: Site
+    # The call of the enclosing function on whose arguments this fact depends
+    # (the fact holds on that call path only); None when it holds on every path.
+    called_from: Optional[Site] = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +229,9 @@ class LabelUse:
     features: Optional[Labels] = None  # what is known about x (its sample count)
     ignore_class: bool = False  # the loss sets ``ignore_class``: some label values are skipped
     meets: str = "fit"  # how: "fit" (compiled fit/evaluate), "slices" (from_tensor_slices), "call" (loss(y, pred))
+    # The call of the enclosing function on whose arguments this fact depends
+    # (the fact holds on that call path only); None when it holds on every path.
+    called_from: Optional[Site] = None
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,35 @@ methods below; nothing outside this module reads its private state.
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import replace
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from ..syntax.collect import Binding, ClassInfo, Collector, Ctx, Scope, within
+from ..syntax.collect import Binding, CallSite, ClassInfo, Collector, Ctx, Scope, within
 from ..syntax.names import canonical
-from .values import UNKNOWN, Const, LibRef, Seq, UserClass, UserFunction, Value
+from ..terms import Head, Site
+from .env import Env, Frame, in_env
+from .values import (
+    UNKNOWN,
+    BoundMethod,
+    Const,
+    Instance,
+    LibRef,
+    Model,
+    Seq,
+    Tensor,
+    UserClass,
+    UserFunction,
+    Value,
+)
 
 _MAX_DEPTH = 120
 _MAX_SEQ = 64
 _MAX_CLASS_DEPTH = 8
+# List methods that change a list in place.
+LIST_CHANGES = frozenset("append extend insert pop remove clear sort reverse".split())
+_MAX_CONTEXTS = 8  # calling contexts followed per function; more and its parameters stay unknown
 END = 1 << 62  # an order after every statement
 
 
@@ -38,10 +56,14 @@ class Evaluator:
 
         self.collected = collected
         self.imports = collected.imports
-        self._memo: Dict[int, Value] = {}
-        self._busy: Set[int] = set()
+        self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
+        self._busy: Set[Tuple[int, Optional[Env]]] = set()
         self._depth = 0
         self._receivers: Dict[FrozenSet[str], FrozenSet[str]] = {}
+        self._contexts: Dict[int, List[Frame]] = {}
+        self._calls_of: Optional[Dict[int, List[Tuple[CallSite, Optional[Value]]]]] = None
+        self._lists: Optional[Dict[str, List[CallSite]]] = None
+        self._subscripted: Optional[FrozenSet[str]] = None
         self._ancestors: Dict[int, Optional[List[ClassInfo]]] = {}
         self._derived: Optional[Set[int]] = None
         self.domains = [domain(self) for domain in DOMAINS]
@@ -53,7 +75,7 @@ class Evaluator:
 
     # -- entry point ---------------------------------------------------------
     def value(self, node: cst.CSTNode, ctx: Ctx) -> Value:
-        key = id(node)
+        key = (id(node), ctx.env)
         found = self._memo.get(key)
         if found is not None:
             return found
@@ -88,6 +110,8 @@ class Evaluator:
         if isinstance(node, cst.Lambda):
             scope = self.collected.scope_of_node.get(id(node))
             return UserFunction(scope) if scope is not None else UNKNOWN
+        if isinstance(node, cst.IfExp):
+            return self.agree([self.value(node.body, ctx), self.value(node.orelse, ctx)])
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             inner = self.value(node.expression, ctx)
             if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
@@ -122,7 +146,7 @@ class Evaluator:
                 else:
                     # An enclosing scope: the function may run after any of its
                     # bindings, so all must agree; read them as at its end.
-                    use = Ctx(scope, END, ())
+                    use = in_env(Ctx(scope, END, ()), ctx.env)
                     candidates = list(bindings)
                 if candidates:
                     return self.agree([self._binding(name, b, use) for b in candidates])
@@ -131,6 +155,10 @@ class Evaluator:
         qualified = self.imports.lookup(name)
         if qualified is not None:
             return LibRef(canonical(qualified))
+        for module in reversed(self.imports.star_modules):  # the last ``import *`` wins
+            candidate = canonical(f"{module}.{name}")
+            if any(domain.exports(module, name, candidate) for domain in self.domains):
+                return LibRef(candidate)
         return UNKNOWN
 
     @staticmethod
@@ -154,28 +182,100 @@ class Evaluator:
 
     @staticmethod
     def agree(values: List[Value]) -> Value:
-        """The value all of ``values`` are, or UNKNOWN when they differ."""
+        """The value all of ``values`` are, or UNKNOWN when they differ.
+
+        Models and tensors whose outputs have the same activation agree on it
+        (``net = A() if big else B()``, both ending in a softmax): what differs
+        between them (the width, where the activation is written) becomes unknown.
+        """
+        if not values:
+            return UNKNOWN
         first = values[0]
         if all(v == first for v in values[1:]):
             return first
-        return UNKNOWN
+        return _join(values)
 
     def _binding(self, name: str, binding: Binding, use: Ctx) -> Value:
         node = binding.value
         if node is None:
+            if binding.param:
+                frame = use.env.frame(use.scope) if use.env is not None else None
+                return frame.get(name) if frame is not None else UNKNOWN
             if binding.iterable is not None:
-                return self._ask("loop_element", binding.iterable, binding.unpack, binding.ctx)
+                return self._ask("loop_element", binding.iterable, binding.unpack, in_env(binding.ctx, use.env))
             return UNKNOWN
         if isinstance(node, cst.FunctionDef):
             return UserFunction(self.collected.scope_of_node[id(node)])
         if isinstance(node, cst.ClassDef):
             info = self.class_info(node)
             return UserClass(info) if info is not None else UNKNOWN
-        value = self.unpack(node, binding.unpack, binding.ctx)
+        value = self.unpack(node, binding.unpack, in_env(binding.ctx, use.env))
         if not binding.unpack:
+            if isinstance(node, cst.List) and isinstance(value, Seq):
+                value = self._with_appends(name, value, binding, use)
             for domain in self.domains:
                 value = domain.rebound(name, value, binding, use)
         return value
+
+    def _with_appends(self, name: str, items: Seq, binding: Binding, use: Ctx) -> Value:
+        """A list literal as it is at ``use``: grown by ``name.append(x)``/``name.extend([...])``
+        calls that surely ran in between; any other change makes it unknown."""
+        if name in self._subscript_stores():
+            return UNKNOWN
+        sites = self._list_changes().get(name, [])
+        start = bisect_left(sites, binding.order + 1, key=lambda site: site.ctx.order)
+        for site in sites[start:]:
+            if site.ctx.order >= use.order:
+                break
+            if site.ctx.scope is not use.scope:
+                continue
+            method = site.node.func.attr.value  # type: ignore[union-attr]
+            if method not in ("append", "extend") or not within(site.ctx.path, use.path) or len(site.node.args) != 1:
+                return UNKNOWN
+            added = self.value(site.node.args[0].value, in_env(site.ctx, use.env))
+            if method == "append":
+                items = Seq(items.items + (added,))
+            elif isinstance(added, Seq):
+                items = Seq(items.items + added.items)
+            else:
+                return UNKNOWN
+            if len(items.items) > _MAX_SEQ:
+                return UNKNOWN
+        return items
+
+    def _list_changes(self) -> Dict[str, List[CallSite]]:
+        """``name.append(...)`` and the other list methods that change a list, by name, in textual order."""
+        if self._lists is None:
+            self._lists = {}
+            for site in self.collected.calls:
+                func = site.node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in LIST_CHANGES and isinstance(func.value, cst.Name):
+                    self._lists.setdefault(func.value.value, []).append(site)
+        return self._lists
+
+    def _subscript_stores(self) -> FrozenSet[str]:
+        """Names whose items are assigned or deleted somewhere (``x[i] = v``, ``del x[i]``)."""
+        if self._subscripted is None:
+            self._subscripted = frozenset(
+                target.value.value
+                for target in self.collected.stores
+                if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name)
+            )
+        return self._subscripted
+
+    def stored_attribute(self, name: str, attribute: str, ctx: Ctx) -> Optional[Tuple[cst.CSTNode, Ctx]]:
+        """The value ``name.attribute = value`` surely stored before ``ctx`` (same scope,
+        on the path to it, the last such store), if there is one and no other store of it."""
+        found: Optional[Tuple[cst.CSTNode, Ctx]] = None
+        for target, value, store in self.collected.attribute_stores:
+            if not (isinstance(target.value, cst.Name) and target.value.value == name and target.attr.value == attribute):
+                continue
+            if store.scope is not ctx.scope or store.order >= ctx.order or not within(store.path, ctx.path):
+                return None  # stored elsewhere too: which one holds is not certain
+            if value is None:
+                return None
+            found = (value, in_env(store, ctx.env))
+        return found
 
     def unpack(self, node: cst.CSTNode, indices: Tuple[int, ...], ctx: Ctx) -> Value:
         """The value at ``indices`` of what ``node`` evaluates to (``a, (b, c) = node``)."""
@@ -211,16 +311,48 @@ class Evaluator:
             and scope.self_name is not None
             and node.value.value == scope.self_name
         ):
-            bindings = scope.cls.attributes.get(node.attr.value)
-            if not bindings:
-                return UNKNOWN
-            return self.agree(
-                [self.unpack(b.value, b.unpack, b.ctx) if b.value is not None else UNKNOWN for b in bindings]
-            )
+            name = node.attr.value
+            method = self.method_scope(scope.cls, name)
+            if method is not None and name not in scope.cls.attributes:
+                if id(scope.cls.node) in self.derived_classes():
+                    return UNKNOWN  # a subclass in this file may override it
+                frame = ctx.env.frame(scope) if ctx.env is not None else None
+                receiver = frame.get(scope.self_name) if frame is not None else UNKNOWN
+                return BoundMethod(method, receiver if receiver != UNKNOWN else Instance(scope.cls))
+            return self.attribute_of(scope.cls, name)
         base = self.value(node.value, ctx)
         if isinstance(base, LibRef):
             return LibRef(canonical(f"{base.qualname}.{node.attr.value}"))
+        if isinstance(base, Instance):
+            method = self.method_scope(base.info, node.attr.value)
+            if method is not None:
+                return BoundMethod(method, base)
+            return self.attribute_of(base.info, node.attr.value)
         return UNKNOWN
+
+    def attribute_of(self, info: ClassInfo, name: str) -> Value:
+        """What ``self.name`` holds: every ``self.name = ...`` in the class's methods,
+        each on every calling context of its method, must agree."""
+        bindings = info.attributes.get(name)
+        if not bindings:
+            return UNKNOWN
+        values: List[Value] = []
+        for binding in bindings:
+            if binding.value is None:
+                return UNKNOWN
+            method = binding.ctx.scope
+            frames = self.contexts(method) if method.kind == "function" else []
+            envs: List[Optional[Env]] = [Env((frame,)) for frame in frames] or [None]
+            for env in envs:
+                values.append(self.unpack(binding.value, binding.unpack, in_env(binding.ctx, env)))
+        return self.agree(values)
+
+    def method_scope(self, info: ClassInfo, name: str) -> Optional[Scope]:
+        """The method ``name`` an instance of the class runs (its own, or inherited in this file)."""
+        for cls in self.ancestors(info) or [info]:
+            if name in cls.methods:
+                return cls.methods[name]
+        return None
 
     # -- calls ---------------------------------------------------------------
     def _call(self, node: cst.Call, ctx: Ctx) -> Value:
@@ -233,21 +365,163 @@ class Evaluator:
         if isinstance(callee, LibRef):
             return self._ask("library_call", callee.qualname, node, ctx)
         if isinstance(callee, UserFunction):
-            return self.returns(callee.scope)
+            return self.call_returns(callee.scope, node, ctx)
+        if isinstance(callee, BoundMethod):
+            return self.call_returns(callee.scope, node, ctx, callee.receiver)
         found = self._ask("call_value", callee, node, ctx)
         if found is not UNKNOWN:
             return found
+        if isinstance(callee, UserClass):
+            return Instance(callee.info)
+        if isinstance(callee, Instance):
+            method = self.method_scope(callee.info, "__call__")
+            return self.call_returns(method, node, ctx, callee) if method is not None else UNKNOWN
         if isinstance(func, cst.Attribute):
             return self._ask("method", self.value(func.value, ctx), func.attr.value, node, ctx)
         if isinstance(func, cst.Name) and callee == UNKNOWN and not self.bound_anywhere(func.value):
             return self._ask("builtin", func.value, node, ctx)
         return UNKNOWN
 
-    def returns(self, scope: Scope) -> Value:
-        """What every ``return`` of a function (or lambda) agrees on."""
+    def returns(self, scope: Scope, env: Optional[Env] = None) -> Value:
+        """What every ``return`` of a function (or lambda) agrees on, in the calling context ``env``."""
         if not scope.returns:
             return UNKNOWN
-        return self.agree([self.value(node, ctx) for node, ctx in scope.returns])
+        return self.agree([self.value(node, in_env(ctx, env)) for node, ctx in scope.returns])
+
+    def call_returns(self, scope: Scope, call: cst.Call, ctx: Ctx, receiver: Optional[Value] = None) -> Value:
+        """What calling the function (or method, on ``receiver``) ``scope`` at ``call`` returns."""
+        frame = self.bind(scope, call, ctx, receiver)
+        outer = ctx.env.restrict(scope.parent) if ctx.env is not None and scope.parent is not None else None
+        frames = (outer.frames if outer is not None else ()) + (frame,)
+        return self.returns(scope, Env(frames))
+
+    # -- calling contexts --------------------------------------------------------
+    def bind(self, scope: Scope, call: cst.Call, ctx: Ctx, receiver: Optional[Value] = None) -> Frame:
+        """The frame a call binds: arguments by position and keyword, defaults, the receiver as ``self``."""
+        params = list(scope.params)
+        values: Dict[str, Value] = {}
+        if receiver is not None and scope.self_name is not None and params:
+            values[params[0].name.value] = receiver
+            params = params[1:]
+        positional = [p for p in params if p.star == "" and p not in _keyword_only(scope)]
+        position = 0
+        complete = True  # every argument is accounted for (no ``*args``/``**kwargs`` in the call)
+        for arg in call.args:
+            if arg.star:
+                complete = False
+                continue
+            if arg.keyword is not None:
+                values.setdefault(arg.keyword.value, self.value(arg.value, ctx))
+            elif position < len(positional):
+                values[positional[position].name.value] = self.value(arg.value, ctx)
+                position += 1
+        for param in params:
+            name = param.name.value
+            if name in values or param.star != "":
+                continue
+            if param.default is not None and complete and scope.def_ctx is not None:
+                values[name] = self.value(param.default, scope.def_ctx)
+        return Frame(scope, tuple(sorted(values.items())), Site(call))
+
+    def contexts(self, scope: Scope) -> List[Frame]:
+        """Every calling context of a function in this file: one frame per call site
+        (at most a few), or its defaults when the file never calls it."""
+        key = id(scope)
+        if key in self._contexts:
+            return self._contexts[key]
+        self._contexts[key] = []  # a call path through itself reads as no context
+        frames: List[Frame] = []
+        calls = self._calls().get(key, [])
+        if len(calls) > _MAX_CONTEXTS:
+            frames = []
+        elif calls:
+            for site, receiver in calls:
+                frames.append(self.bind(scope, site.node, site.ctx, receiver))
+        elif scope.params and scope.def_ctx is not None:
+            defaults = tuple(
+                sorted(
+                    (p.name.value, self.value(p.default, scope.def_ctx))
+                    for p in scope.params
+                    if p.default is not None and p.star == ""
+                )
+            )
+            if defaults:
+                frames = [Frame(scope, defaults)]
+        self._contexts[key] = frames
+        return frames
+
+    def _calls(self) -> Dict[int, List[Tuple[CallSite, Optional[Value]]]]:
+        """The file's calls of its own functions and methods, by the scope they run
+        (with the receiver a method is called on)."""
+        if self._calls_of is None:
+            found: Dict[int, List[Tuple[CallSite, Optional[Value]]]] = {}
+            for site in self.collected.calls:
+                callee = self._static_callee(site.node.func, site.ctx)
+                if callee is not None:
+                    scope, receiver = callee
+                    found.setdefault(id(scope), []).append((site, receiver))
+            self._calls_of = found
+        return self._calls_of
+
+    def _static_callee(self, func: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[Scope, Optional[Value]]]:
+        """The function (and receiver) a call runs, read from the definitions alone:
+        ``f(...)``, ``C(...)`` (its ``__init__``), ``self.m(...)``, ``obj.m(...)`` with
+        ``obj = C(...)``.  No value is evaluated, so that finding the calling contexts
+        never depends on them."""
+        if isinstance(func, cst.Name):
+            definition = self._definition(func.value, ctx)
+            if isinstance(definition, cst.FunctionDef):
+                return self.collected.scope_of_node[id(definition)], None
+            if isinstance(definition, cst.ClassDef):
+                info = self.class_info(definition)
+                init = self.method_scope(info, "__init__") if info is not None else None
+                return (init, Instance(info)) if init is not None and info is not None else None
+            return None
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        scope, name = ctx.scope, func.value.value
+        info: Optional[ClassInfo] = None
+        if scope.cls is not None and name == scope.self_name and scope.kind == "function":
+            if id(scope.cls.node) in self.derived_classes():
+                return None
+            info = scope.cls
+        else:
+            bound = self._definition(name, ctx)
+            if isinstance(bound, cst.Call) and isinstance(bound.func, cst.Name):
+                cls = self._definition(bound.func.value, ctx)
+                info = self.class_info(cls) if isinstance(cls, cst.ClassDef) else None
+        if info is None:
+            return None
+        method = self.method_scope(info, func.attr.value)
+        return (method, Instance(info)) if method is not None else None
+
+    def _definition(self, name: str, ctx: Ctx) -> Optional[cst.CSTNode]:
+        """The one node a name is bound to where ``ctx`` reads it, if there is exactly one."""
+        scope: Optional[Scope] = ctx.scope
+        first = True
+        while scope is not None:
+            if scope.kind == "class" and not first:
+                scope = scope.parent
+                continue
+            bindings = scope.bindings.get(name)
+            if bindings:
+                found = self.reaching(bindings, ctx) if first else list(bindings)
+                if len(found) != 1 or found[0].unpack:
+                    return None
+                return found[0].value
+            scope = scope.parent
+            first = False
+        return None
+
+    def call_contexts(self, ctx: Ctx) -> List[Ctx]:
+        """``ctx`` on each calling context of its function (for extractors that report
+        per call path); empty when its function has none."""
+        scope = ctx.scope
+        while scope is not None and scope.kind == "class":
+            scope = scope.parent
+        if scope is None or scope.kind != "function":
+            return []
+        return [in_env(ctx, Env((frame,))) for frame in self.contexts(scope)]
 
     # -- classes ---------------------------------------------------------------
     def ancestors(self, info: ClassInfo) -> Optional[List[ClassInfo]]:
@@ -325,3 +599,47 @@ class Evaluator:
                     names.add(func.value.value)
             found = self._receivers[methods] = frozenset(names)
         return found
+
+
+def _keyword_only(scope: Scope) -> List[cst.Param]:
+    node = scope.node
+    params = getattr(node, "params", None)
+    return list(params.kwonly_params) if params is not None else []
+
+
+def _join(values: List[Value]) -> Value:
+    """Models or tensors that differ only in what their shared activation's head says besides the activation."""
+    first = values[0]
+    if not isinstance(first, (Model, Tensor)) or not first.head.known:
+        return UNKNOWN
+    heads: List[Head] = []
+    compiled = getattr(first, "compiled", None)
+    for value in values:
+        if type(value) is not type(first) or value.head.activation != first.head.activation:
+            return UNKNOWN
+        if isinstance(value, Model) and value.compiled != compiled:
+            compiled = None  # compiled differently, or not at all, on some path: the loss is not known
+        if replace(value, head=first.head, **_same_compile(value, first)) != first:
+            return UNKNOWN  # they differ in more than the head
+        heads.append(value.head)
+
+    def same(attribute: str):  # noqa: ANN202
+        seen = {id(getattr(h, attribute)) if isinstance(getattr(h, attribute), Site) else getattr(h, attribute) for h in heads}
+        return getattr(heads[0], attribute) if len(seen) == 1 else None
+
+    joined = Head(
+        first.head.activation,
+        same("units"),
+        same("activation_site"),
+        same("via"),
+        first.head.after if all(h.after == first.head.after for h in heads) else (),
+        same("units_site"),
+        same("axis"),
+    )
+    if isinstance(first, Model):
+        return replace(first, head=joined, compiled=compiled)
+    return replace(first, head=joined)
+
+
+def _same_compile(value: Value, first: Value) -> Dict[str, object]:
+    return {"compiled": first.compiled} if isinstance(value, Model) and isinstance(first, Model) else {}

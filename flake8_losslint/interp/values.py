@@ -10,7 +10,7 @@ every rule stays silent on it.  Each library domain adds values of its own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from ..syntax.collect import ClassInfo, Scope
 from ..terms import Head, Site
@@ -57,6 +57,21 @@ class UserFunction(Value):
     scope: Scope
 
 
+@dataclass(frozen=True)
+class Instance(Value):
+    """An object of a class of the program that no library domain claims."""
+
+    info: ClassInfo
+
+
+@dataclass(frozen=True)
+class BoundMethod(Value):
+    """``obj.method``: a method of the program's class, with the object it is called on."""
+
+    scope: Scope
+    receiver: Value
+
+
 # -- neural-network values shared by the Keras and PyTorch domains ------------------
 @dataclass(frozen=True)
 class Layer(Value):
@@ -68,6 +83,7 @@ class Layer(Value):
     activation_site: Optional[Site]
     via: Optional[str]
     site: Site
+    axis: Optional[int] = None  # the axis a softmax layer normalises over, when written as a literal
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,7 @@ class Tensor(Value):
 class Model(Value):
     head: Head
     sequential: bool = False  # built by Sequential(...): later .add() calls extend it
+    compiled: Optional[Any] = None  # Keras: what the last compile gave it (domains/keras.py ``Compiled``)
 
 
 def int_of(value: Value) -> Optional[int]:

@@ -101,9 +101,10 @@ def place(line: int, column: int, line_map: Optional[LineMap]) -> Optional[Locat
 
 
 def resolve(findings: Iterable[Finding], positions: Positions, line_map: Optional[LineMap] = None) -> List[Report]:
-    """Reports for ``findings``, sorted, the first of any duplicate kept; findings
-    outside every cell of a notebook are dropped."""
-    reports: Dict[Report, Report] = {}
+    """Reports for ``findings``, sorted; of findings of one code at one place, the
+    first is kept (a fact that holds on every path comes before its per-call twins);
+    findings outside every cell of a notebook are dropped."""
+    reports: Dict[Tuple[int, int, str], Report] = {}
     for finding in findings:
         line, col = positions(finding.site)
         location = place(line, col, line_map)
@@ -122,5 +123,5 @@ def resolve(findings: Iterable[Finding], positions: Positions, line_map: Optiona
 
         message = finding.message.render(describe)
         report = Report(line, col, finding.code, message, finding, location, tuple(related))
-        reports.setdefault(report, report)
-    return sorted(reports)
+        reports.setdefault((line, col, finding.code), report)
+    return sorted(reports.values())

@@ -126,8 +126,17 @@ def all_rules() -> List[Rule]:
 def run_rules(facts: Facts) -> List[Finding]:
     found: List[Finding] = []
     for each in all_rules():
-        found.extend(each.check(facts))
+        found.extend(_on_its_path(finding) for finding in each.check(facts))
     return found
+
+
+def _on_its_path(finding: Finding) -> Finding:
+    """A finding about a fact that holds on one call path names that call."""
+    call = getattr(finding.subject, "called_from", None)
+    if call is None:
+        return finding
+    via = Ref("call", call, before=" (when called at ", after=")")
+    return Finding(finding.code, finding.site, Message.of(finding.message, via), finding.subject)
 
 
 _loaded = False

@@ -106,8 +106,9 @@ def probabilities_loss_on_logits(facts: Facts) -> Iterator[Finding]:
     most of them are clipped, the gradients vanish, and the loss sits high
     (around 9 on a 5-class problem) and barely moves. Nothing raises.
 
-    The finding is reported on the loss (the string, or the `from_logits`
-    argument when it is written), the line to change.
+    The finding is reported on the `from_logits` argument when it is written,
+    else on the loss given to `compile` (the string or the loss object), or on
+    the call `loss_fn(y, model(x))` that meets the logits: the line to change.
 
     ## Example
     ```python
@@ -132,9 +133,12 @@ def probabilities_loss_on_logits(facts: Facts) -> Iterator[Finding]:
             continue
         wanted = "sigmoid" if loss.family == BINARY else "softmax"
         what = "linear logits" if head.activation == LINEAR else "log_softmax (log-probabilities)"
+        # On the from_logits argument when it is written; else where the loss meets the
+        # output: the compile, or the call of a loss object that may be built far away.
+        site = loss.from_logits_site or (loss.site if use.compiled else use.call_site)
         yield Finding(
             "LL102",
-            loss.from_logits_site or loss.site,
+            site,
             Message.of(
                 f"{loss.display} expects probabilities (from_logits=False) but the model output is {what}",
                 _at(head),

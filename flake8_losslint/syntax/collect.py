@@ -9,7 +9,7 @@ values, classes and their ``self.x = ...`` attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -22,7 +22,7 @@ Path = Tuple[int, ...]
 class Scope:
     """A module, function or class body."""
 
-    __slots__ = ("kind", "parent", "node", "bindings", "returns", "self_name", "cls")
+    __slots__ = ("kind", "parent", "node", "bindings", "returns", "self_name", "cls", "params", "def_ctx")
 
     def __init__(self, kind: str, parent: Optional["Scope"], node: cst.CSTNode) -> None:
         self.kind = kind  # "module" | "function" | "class"
@@ -32,6 +32,19 @@ class Scope:
         self.returns: List[Tuple[cst.BaseExpression, Ctx]] = []
         self.self_name: Optional[str] = None  # first parameter of a method
         self.cls: Optional[ClassInfo] = None  # the class a method belongs to
+        # A function or lambda: its parameters in order (positional-only, positional,
+        # then ``*args``, keyword-only, ``**kwargs``), and where its defaults are evaluated.
+        self.params: List[cst.Param] = []
+        self.def_ctx: Optional[Ctx] = None
+
+    def is_within(self, other: "Scope") -> bool:
+        """This scope is ``other`` or nested in it."""
+        scope: Optional[Scope] = self
+        while scope is not None:
+            if scope is other:
+                return True
+            scope = scope.parent
+        return False
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,9 @@ class Ctx:
     scope: Scope
     order: int
     path: Path
+    # The interpreter's calling context (``interp.evaluator.Env``): the values the
+    # parameters of enclosing functions hold on one call path.  None: unknown.
+    env: Any = None
 
 
 def within(block: Path, path: Path) -> bool:
@@ -62,9 +78,10 @@ class Binding:
     ctx: Ctx
     unpack: Tuple[int, ...] = ()
     iterable: Optional[cst.CSTNode] = None  # ``for target in iterable``: value is None
+    param: bool = False  # a parameter of the function (its value comes from the calls)
 
 
-@dataclass
+@dataclass(eq=False)
 class ClassInfo:
     node: cst.ClassDef
     ctx: Ctx  # where the bases are evaluated
@@ -104,6 +121,8 @@ class Collector(cst.CSTVisitor):
         self.import_froms: List[Tuple[cst.ImportFrom, bool]] = []
         # ``a.b.c = ...`` targets, as dotted text: a name a program puts on a module exists.
         self.assigned_attributes: Set[str] = set()
+        # ``obj.attr = value`` outside obj's own methods: (target, value or None, ctx).
+        self.attribute_stores: List[Tuple[cst.Attribute, Optional[cst.CSTNode], Ctx]] = []
         self._guards: List[bool] = []
 
     # -- bookkeeping ---------------------------------------------------------
@@ -143,16 +162,10 @@ class Collector(cst.CSTVisitor):
         self._saved_paths.append(self._path)
         self._scope, self._path = scope, ()
         start = self.ctx()
-        every = (
-            list(node.params.posonly_params)
-            + list(node.params.params)
-            + list(node.params.kwonly_params)
-        )
-        for extra in (node.params.star_arg, node.params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                every.append(extra)
-        for param in every:
-            self._bind_name(param.name.value, None, start)
+        scope.def_ctx = Ctx(outer, start.order, self._saved_paths[-1])
+        scope.params = _params(node.params)
+        for param in scope.params:
+            self._bind_name(param.name.value, None, start, param=True)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         assert self._scope is not None
@@ -178,14 +191,14 @@ class Collector(cst.CSTVisitor):
 
     # Lambdas and comprehensions have scopes of their own: their parameters
     # and loop variables must not resolve to outer bindings of the same name.
-    def _enter_inner_scope(self, node: cst.CSTNode, names: List[str]) -> None:
+    def _enter_inner_scope(self, node: cst.CSTNode, names: List[str], params: bool = False) -> None:
         assert self._scope is not None
         scope = Scope("function", self._scope, node)
         self._saved_paths.append(self._path)
         self._scope, self._path = scope, ()
         start = self.ctx()
         for name in names:
-            self._bind_name(name, None, start)
+            self._bind_name(name, None, start, param=params)
 
     def _leave_inner_scope(self) -> None:
         assert self._scope is not None
@@ -193,13 +206,12 @@ class Collector(cst.CSTVisitor):
         self._path = self._saved_paths.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        params = node.params
-        every = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        for extra in (params.star_arg, params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                every.append(extra)
-        self._enter_inner_scope(node, [p.name.value for p in every])
-        assert self._scope is not None
+        every = _params(node.params)
+        outer = self._scope
+        self._enter_inner_scope(node, [p.name.value for p in every], params=True)
+        assert self._scope is not None and outer is not None
+        self._scope.params = every
+        self._scope.def_ctx = Ctx(outer, self._order, self._saved_paths[-1])
         # A lambda is a function whose body is what it returns.
         self.scope_of_node[id(node)] = self._scope
         self._scope.returns.append((node.body, self.ctx()))
@@ -379,9 +391,10 @@ class Collector(cst.CSTVisitor):
         rhs: Ctx,
         unpack: Tuple[int, ...] = (),
         iterable: Optional[cst.CSTNode] = None,
+        param: bool = False,
     ) -> None:
         assert self._scope is not None
-        binding = Binding(self._tick(), self._path, value, rhs, unpack, iterable)
+        binding = Binding(self._tick(), self._path, value, rhs, unpack, iterable, param)
         self._scope.bindings.setdefault(name, []).append(binding)
 
     def _bind_attribute(
@@ -400,6 +413,7 @@ class Collector(cst.CSTVisitor):
             or target.value.value != scope.self_name
         ):
             self.stores.append(target)
+            self.attribute_stores.append((target, value if not unpack else None, rhs))
             return
         binding = Binding(self._tick(), self._path, value, rhs, unpack)
         scope.cls.attributes.setdefault(target.attr.value, []).append(binding)
@@ -417,6 +431,17 @@ class Collector(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None and self._scope is not None:
             self._scope.returns.append((node.value, self.ctx()))
+
+
+def _params(params: cst.Parameters) -> List[cst.Param]:
+    """Every parameter, in the order ``Scope.params`` documents."""
+    every = list(params.posonly_params) + list(params.params)
+    if isinstance(params.star_arg, cst.Param):
+        every.append(params.star_arg)
+    every.extend(params.kwonly_params)
+    if isinstance(params.star_kwarg, cst.Param):
+        every.append(params.star_kwarg)
+    return every
 
 
 def _target_names(target: cst.BaseExpression) -> List[str]:

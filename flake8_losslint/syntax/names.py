@@ -11,7 +11,7 @@ imports.
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -117,6 +117,9 @@ class ImportTable:
 
     def __init__(self) -> None:
         self._table: Dict[str, object] = {}
+        # ``from module import *``, in order: the interpreter resolves a name no
+        # import binds through what it knows each module exports.
+        self.star_modules: List[str] = []
 
     def bind(self, local: str, qualified: str) -> None:
         previous = self._table.get(local)
@@ -151,7 +154,10 @@ class ImportTable:
         if node.relative or node.module is None:
             return
         module = dotted_name(node.module)
-        if module is None or isinstance(node.names, cst.ImportStar):
+        if module is None:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.star_modules.append(module)
             return
         for alias in node.names:
             name = dotted_name(alias.name)

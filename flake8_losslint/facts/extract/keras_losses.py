@@ -19,6 +19,7 @@ from ...interp.values import Layer, LibRef, Model, Seq, Tensor
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument
 from ..model import SOFTMAX, Head, LayerFact, LogitsOpUse, LossUse, Site
+from .paths import on_every_path
 
 _ACTIVATION_LAYERS = (kd.ACTIVATION_LAYER, kd.SOFTMAX_LAYER)
 
@@ -38,9 +39,7 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
         call, ctx = site.node, site.ctx
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "compile":
-            use = _compile_use(ev, call, ctx)
-            if use is not None:
-                loss_uses.append(use)
+            loss_uses.extend(on_every_path(ev, ctx, lambda c: _compile_use(ev, call, c)))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value == "add":
             _added_layer(ev, call, ctx, note)
@@ -48,9 +47,7 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
         if isinstance(callee, LibRef):
             qualname = callee.qualname
             if qualname in kd.LOGITS_OPS:
-                op_use = _logits_op_use(ev, qualname, call, ctx)
-                if op_use is not None:
-                    logits_ops.append(op_use)
+                logits_ops.extend(on_every_path(ev, ctx, lambda c: _logits_op_use(ev, qualname, call, c)))
                 continue
             if qualname in kd.UNIT_LAYERS:
                 layer = ev.value(call, ctx)
@@ -75,9 +72,9 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
                 if isinstance(applied, Tensor):
                     note(applied.head)
                 continue
-        direct = _direct_loss_call(ev, keras, call, ctx)
-        if direct is not None:
-            loss_uses.append(direct)
+        direct = on_every_path(ev, ctx, lambda c: _direct_loss_call(ev, keras, call, c))
+        if direct:
+            loss_uses.extend(direct)
         elif isinstance(callee, Layer) and callee.qualname in _ACTIVATION_LAYERS:
             applied = ev.value(call, ctx)  # Activation('softmax')(x)
             if isinstance(applied, Tensor):

@@ -13,13 +13,14 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Loss
+from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss
 from ...interp.domains.labels import Array, Dataset, labels_of, short_name
 from ...interp.evaluator import Evaluator
-from ...interp.values import UNKNOWN, LibRef, Model, Tensor, UserClass, UserFunction
-from ...syntax.collect import Binding, CallSite, Ctx
+from ...interp.values import UNKNOWN, LibRef, Model, Tensor, UserClass
+from ...syntax.collect import Ctx
 from ...syntax.nodes import argument
 from ..model import UNKNOWN_HEAD, Head, LabelUse, LossSpec, Site
+from .paths import on_every_path
 
 def _with_ignore_class(use: LabelUse) -> LabelUse:
     """Notes a loss built with ``ignore_class=...`` (labels with that value are skipped)."""
@@ -33,39 +34,35 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
 
 
 def _label_uses(ev: Evaluator) -> List[LabelUse]:
-    collected = ev.collected
     uses: List[LabelUse] = []
-    compiles: Dict[str, List[CallSite]] = {}
-    for site in collected.calls:
-        func = site.node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "compile" and isinstance(func.value, cst.Name):
-            compiles.setdefault(func.value.value, []).append(site)
-    for site in collected.calls:
+    for site in ev.collected.calls:
         call, ctx = site.node, site.ctx
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in FIT_METHODS:
-            uses.extend(_fit_uses(ev, site, compiles))
+            uses.extend(on_every_path(ev, ctx, lambda c: _fit_uses(ev, call, c)))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value == "from_tensor_slices":
-            value = ev.value(call, ctx)
-            if isinstance(value, Dataset) and isinstance(value.labels, Array):
-                features = value.features.labels if isinstance(value.features, Array) else None
-                uses.append(LabelUse(value.labels.labels, None, UNKNOWN_HEAD, Site(call), features, meets="slices"))
+            uses.extend(on_every_path(ev, ctx, lambda c: _slices_use(ev, call, c)))
             continue
-        use = _direct_use(ev, call, ctx)
-        if use is not None:
-            uses.append(use)
+        uses.extend(on_every_path(ev, ctx, lambda c: _direct_use(ev, call, c)))
     return uses
 
 
-def _fit_uses(ev: Evaluator, site: CallSite, compiles: Dict[str, List[CallSite]]) -> List[LabelUse]:
-    call, ctx = site.node, site.ctx
+def _slices_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LabelUse]:
+    value = ev.value(call, ctx)
+    if isinstance(value, Dataset) and isinstance(value.labels, Array):
+        features = value.features.labels if isinstance(value.features, Array) else None
+        return LabelUse(value.labels.labels, None, UNKNOWN_HEAD, Site(call), features, meets="slices")
+    return None
+
+
+def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
     func = call.func
     assert isinstance(func, cst.Attribute)
     model = ev.value(func.value, ctx)
     if not isinstance(model, Model) or _custom_steps(ev, func.value, ctx):
         return []
-    loss = _compiled_loss(ev, func.value, site, compiles)
+    loss = model.compiled.spec if isinstance(model.compiled, Compiled) else None
     head = model.head
     uses = []
     x_arg = argument(call, 0, "x", "generator")
@@ -105,73 +102,6 @@ def _custom_steps(ev: Evaluator, receiver: cst.BaseExpression, ctx: Ctx) -> bool
             if isinstance(cls, UserClass) and ev.defines(cls.info, "train_step", "test_step", "compute_loss"):
                 return True
     return False
-
-
-def _compiled_loss(
-    ev: Evaluator, receiver: cst.BaseExpression, fit: CallSite, compiles: Dict[str, List[CallSite]]
-) -> Optional[LossSpec]:
-    """The loss of the ``compile`` on the same model object that reaches ``fit``."""
-    if not isinstance(receiver, cst.Name):
-        return None
-    return _loss_at(ev, receiver.value, fit.ctx, compiles, 0)
-
-
-def _loss_at(
-    ev: Evaluator, name: str, ctx: Ctx, compiles: Dict[str, List[CallSite]], depth: int
-) -> Optional[LossSpec]:
-    """The loss ``name`` was compiled with, as seen at ``ctx``.
-
-    Compiles on the same name in the same scope count when the name reaches
-    them bound as it is at ``ctx`` (a rebinding in between means another
-    object).  Every compile that may have run last must be the same one.
-    Without such a compile, a model returned by a function of this file is
-    followed into that function (``model = build_and_compile()``).
-    """
-    if depth > 4:
-        return None
-    bindings = ctx.scope.bindings.get(name, [])
-    here = ev.reaching(bindings, ctx)
-    candidates = [
-        c
-        for c in compiles.get(name, ())
-        if c.ctx.scope is ctx.scope and c.ctx.order < ctx.order and ev.reaching(bindings, c.ctx) == here
-    ]
-    if not candidates:
-        return _builder_loss(ev, here, compiles, depth)
-    live: List[CallSite] = []
-    for candidate in candidates:
-        if candidate.ctx.path == ctx.path[: len(candidate.ctx.path)]:
-            live = [candidate]
-        else:
-            live.append(candidate)
-    if len(live) != 1:
-        return None  # two compiles that may each have run last: the loss is not certain
-    arg = argument(live[0].node, 1, "loss")
-    if arg is None:
-        return None
-    return ev.domain("keras").loss_of(arg.value, live[0].ctx)
-
-
-def _builder_loss(
-    ev: Evaluator, here: List[Binding], compiles: Dict[str, List[CallSite]], depth: int
-) -> Optional[LossSpec]:
-    if len(here) != 1:
-        return None
-    binding = here[0]
-    if not isinstance(binding.value, cst.Call) or binding.unpack:
-        return None
-    callee = ev.value(binding.value.func, binding.ctx)
-    if not isinstance(callee, UserFunction) or not callee.scope.returns:
-        return None
-    specs: List[LossSpec] = []
-    for node, return_ctx in callee.scope.returns:
-        if not isinstance(node, cst.Name):
-            return None
-        spec = _loss_at(ev, node.value, return_ctx, compiles, depth + 1)
-        if spec is None:
-            return None
-        specs.append(spec)
-    return specs[0] if all(spec == specs[0] for spec in specs) else None
 
 
 def _direct_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LabelUse]:

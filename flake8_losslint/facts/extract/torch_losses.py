@@ -17,6 +17,7 @@ from ...interp.values import LibRef, Tensor, Value
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument
 from ..model import Site, TorchLossUse
+from .paths import on_every_path
 
 
 def extract(ev: Evaluator) -> Dict[str, tuple]:
@@ -25,22 +26,21 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
         call, ctx = site.node, site.ctx
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile":
             continue
-        use = loss_use(ev, ev.value(call.func, ctx), call, ctx)
-        if use is not None:
-            uses.append(use)
+        uses.extend(on_every_path(ev, ctx, lambda c: loss_use(ev, ev.value(call.func, c), call, c)))
     return {"torch_loss_uses": tuple(uses)}
 
 
 def loss_use(ev: Evaluator, callee: Value, call: cst.Call, ctx: Ctx) -> Optional[TorchLossUse]:
     """``criterion(pred, y)`` or ``F.cross_entropy(pred, y)`` with a known prediction."""
+    index = 0
     if isinstance(callee, TorchLoss):
-        kind, display, loss_site = callee.kind, callee.display, callee.site
+        kind, display, loss_site, index = callee.kind, callee.display, callee.site, callee.input_index
     elif isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
         kind, display = LOSS_FUNCTIONS[callee.qualname]
         loss_site = Site(call)
     else:
         return None
-    arg = argument(call, 0, "input")
+    arg = argument(call, index, "input")
     if arg is None:
         return None
     prediction = ev.value(arg.value, ctx)

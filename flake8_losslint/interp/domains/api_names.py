@@ -257,6 +257,21 @@ class ApiNames:
         return None
 
 
+@lru_cache(maxsize=None)
+def _recorded_names(module: str) -> FrozenSet[str]:
+    names: Set[str] = set()
+    for generation in GENERATIONS:
+        entry = _read(generation.name)["modules"].get(module)
+        if entry is not None:
+            names.update(entry["names"])
+    return frozenset(names)
+
+
+def recorded(module: str, name: str) -> bool:
+    """Whether ``name`` is a public name of ``module`` in any of the recorded library generations."""
+    return module in RECORDED_MODULES and name in _recorded_names(module)
+
+
 def display(dotted: str) -> str:
     """``tensorflow.nn.x`` -> ``tf.nn.x`` (how people write it)."""
     if dotted == "tensorflow" or dotted.startswith("tensorflow."):

@@ -21,6 +21,11 @@ class Domain:
     def __init__(self, evaluator: "Evaluator") -> None:
         self.ev = evaluator
 
+    def exports(self, module: str, name: str, qualname: str) -> bool:
+        """Whether ``from module import *`` binds ``name`` (canonically ``qualname``) to an
+        object this domain knows."""
+        return False
+
     def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         """Any call, before its callee is evaluated (e.g. ``self(x)`` in a module)."""
         return None

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from ...syntax.collect import Binding, CallSite, Ctx, within
+from ..env import in_env
 from ...syntax.nodes import argument
 from ...terms import (
     BINARY,
@@ -35,6 +36,7 @@ from ...terms import (
     Site,
 )
 from ..values import UNKNOWN, Const, Layer, LibRef, Model, Seq, Tensor, UserClass, UserFunction, Value
+from . import api_names
 from .base import Domain
 
 CHECKED_AGAINST = (("tensorflow", "2.21.0"), ("keras", "3.15.1"))
@@ -198,6 +200,16 @@ TIME_DISTRIBUTED = "keras.layers.TimeDistributed"
 INPUT_LAYERS = frozenset({"keras.Input", "keras.layers.Input", "keras.layers.InputLayer"})
 SEQUENTIAL = "keras.Sequential"
 MODEL = "keras.Model"
+LAYER = "keras.layers.Layer"  # a layer subclass of the program is called like a model
+
+# Every library class this domain models.
+_KNOWN = frozenset(
+    set(UNIT_LAYERS)
+    | PASS_THROUGH_LAYERS
+    | INPUT_LAYERS
+    | {ACTIVATION_LAYER, SOFTMAX_LAYER, TIME_DISTRIBUTED, SEQUENTIAL, MODEL, LAYER}
+    | set(LOSS_CLASSES)
+)
 
 # Methods that train or evaluate a compiled model on labels.
 FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"})
@@ -217,8 +229,20 @@ LOGITS_OP_FAMILIES: Dict[str, str] = {
 # the loss computes or which labels it takes; they are carried in LossSpec.arguments.
 LOSS_ARGUMENTS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
 
-# Methods that change a Sequential model in place.
+# Methods that change a model in place: Sequential's layers, and compile's loss.
 _SEQUENTIAL_CHANGES = frozenset({"add", "pop"})
+_IN_PLACE = _SEQUENTIAL_CHANGES | {"compile"}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What ``model.compile(loss=...)`` gave a model: the loss as evaluated, and its
+    spec when it is a crossentropy Keras knows.  ``loss`` is UNKNOWN when two
+    compiles may each have run last."""
+
+    loss: Value
+    spec: Optional[LossSpec]
+    site: Site  # the compile call
 
 
 @dataclass(frozen=True)
@@ -238,6 +262,11 @@ class KerasDomain(Domain):
         self._changes: Optional[Dict[str, List[CallSite]]] = None
 
     # -- evaluator hooks ---------------------------------------------------------
+    def exports(self, module: str, name: str, qualname: str) -> bool:
+        if qualname in _KNOWN or qualname in LOSS_FUNCTIONS or qualname in ACTIVATION_FUNCTIONS:
+            return True
+        return api_names.recorded(module, name)
+
     def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in PREDICT_METHODS:
@@ -252,10 +281,10 @@ class KerasDomain(Domain):
             arg = argument(node, 0, "activation")
             activation, via = self._activation(arg, ctx) if arg is not None else (None, None)
             site = Site(node)
-            return Layer(qualname, None, activation, site, via, site)
+            return Layer(qualname, None, activation, site, via, site, axis=-1)
         if qualname == SOFTMAX_LAYER:
             site = Site(node)
-            return Layer(qualname, None, SOFTMAX, site, VIA_KERAS, site)
+            return Layer(qualname, None, SOFTMAX, site, VIA_KERAS, site, self._axis(node, 0, ctx))
         if qualname in PASS_THROUGH_LAYERS:
             return Layer(qualname, None, None, None, None, Site(node))
         if qualname == TIME_DISTRIBUTED:
@@ -279,7 +308,11 @@ class KerasDomain(Domain):
             inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
             incoming = inner.head if isinstance(inner, Tensor) else UNKNOWN_HEAD
             via = VIA_KERAS if qualname in KERAS_CACHING_ACTIVATIONS else VIA_OP
-            return Tensor(Head(ACTIVATION_FUNCTIONS[qualname], incoming.units, Site(node), via, units_site=incoming.units_site))
+            activation = ACTIVATION_FUNCTIONS[qualname]
+            axis = self._axis(node, 1, ctx) if activation in (SOFTMAX, LOG_SOFTMAX) else None
+            return Tensor(
+                Head(activation, incoming.units, Site(node), via, units_site=incoming.units_site, axis=axis)
+            )
         return None
 
     def call_value(self, callee: Value, node: cst.Call, ctx: Ctx) -> Optional[Value]:
@@ -292,14 +325,18 @@ class KerasDomain(Domain):
                 return Tensor(callee.head)
             incoming = tensor.head if isinstance(tensor, Tensor) else UNKNOWN_HEAD
             return Tensor(self.apply(callee, incoming))
-        if isinstance(callee, UserClass) and self.ev.is_subclass(callee.info, MODEL):
+        if isinstance(callee, UserClass) and self.ev.is_subclass(callee.info, MODEL, LAYER):
             return Model(self._call_head(callee))
         return None
 
     def rebound(self, name: str, value: Value, binding: Binding, use: Ctx) -> Value:
-        if isinstance(value, Model) and value.sequential:
-            return self._with_changes(name, value, binding, use)
-        return value
+        if type(value) is not Model:
+            return value  # PyTorch models (a subclass) are not compiled
+        window = self._window(name, binding, use)
+        if value.sequential:
+            value = self._with_changes(value, window, use)
+        compiled = self._compiled(window, use)
+        return replace(value, compiled=compiled) if compiled is not None else value
 
     # -- models --------------------------------------------------------------------
     def _call_head(self, cls: UserClass) -> Head:
@@ -328,40 +365,60 @@ class KerasDomain(Domain):
         return heads
 
     def changes(self, name: str) -> List[CallSite]:
-        """``name.add(...)``/``name.pop()`` calls, in textual order."""
+        """``name.add(...)``, ``name.pop()``, ``name.compile(...)`` calls, in textual order."""
         if self._changes is None:
             found: Dict[str, List[CallSite]] = {}
             for site in self.ev.collected.calls:
                 func = site.node.func
-                if (
-                    isinstance(func, cst.Attribute)
-                    and func.attr.value in _SEQUENTIAL_CHANGES
-                    and isinstance(func.value, cst.Name)
-                ):
+                if isinstance(func, cst.Attribute) and func.attr.value in _IN_PLACE and isinstance(func.value, cst.Name):
                     found.setdefault(func.value.value, []).append(site)
             self._changes = found
         return self._changes.get(name, [])
 
-    def _with_changes(self, name: str, model: Model, binding: Binding, use: Ctx) -> Model:
-        head = model.head
-        changed = False
+    def _window(self, name: str, binding: Binding, use: Ctx) -> List[CallSite]:
+        """The in-place changes of ``name`` between its binding and ``use``, in ``use``'s scope."""
         sites = self.changes(name)
-        # Calls are in textual order: only those between the binding and the use.
         first = bisect_right(sites, binding.order, key=lambda site: site.ctx.order)
         window = sites[first : bisect_left(sites, use.order, key=lambda site: site.ctx.order)]
+        return [site for site in window if site.ctx.scope is use.scope]
+
+    def _compiled(self, window: List[CallSite], use: Ctx) -> Optional[Compiled]:
+        """The compile that surely ran last before ``use`` (UNKNOWN loss when two may have)."""
+        live: List[CallSite] = []
         for site in window:
-            if site.ctx.scope is not use.scope:
+            if site.node.func.attr.value != "compile":  # type: ignore[union-attr]
+                continue
+            if within(site.ctx.path, use.path):
+                live = [site]
+            else:
+                live.append(site)
+        if not live:
+            return None
+        site = live[-1]
+        if len(live) != 1:
+            return Compiled(UNKNOWN, None, Site(site.node))
+        arg = argument(site.node, 1, "loss")
+        if arg is None:
+            return Compiled(UNKNOWN, None, Site(site.node))
+        ctx = in_env(site.ctx, use.env)
+        return Compiled(self.ev.value(arg.value, ctx), self.loss_of(arg.value, ctx), Site(site.node))
+
+    def _with_changes(self, model: Model, window: List[CallSite], use: Ctx) -> Model:
+        head = model.head
+        changed = False
+        for site in window:
+            if site.node.func.attr.value == "compile":  # type: ignore[union-attr]
                 continue
             changed = True
             if site.node.func.attr.value == "pop" or not within(site.ctx.path, use.path):  # type: ignore[union-attr]
                 head = UNKNOWN_HEAD
                 continue
             arg = argument(site.node, 0, "layer")
-            layer = self.ev.value(arg.value, site.ctx) if arg is not None else UNKNOWN
+            layer = self.ev.value(arg.value, in_env(site.ctx, use.env)) if arg is not None else UNKNOWN
             head = self.apply(layer, head)
         if not changed:
             return model
-        return Model(head, sequential=True)
+        return replace(model, head=head)
 
     def apply(self, layer: Value, incoming: Head) -> Head:
         """The head after ``layer`` is applied to a tensor with head ``incoming``."""
@@ -380,8 +437,22 @@ class KerasDomain(Domain):
                 return UNKNOWN_HEAD
             if layer.activation == LINEAR:
                 return incoming
-            return Head(layer.activation, incoming.units, layer.activation_site, layer.via, units_site=incoming.units_site)
-        return Head(layer.activation, layer.units, layer.activation_site, layer.via, units_site=layer.site)
+            return Head(
+                layer.activation,
+                incoming.units,
+                layer.activation_site,
+                layer.via,
+                units_site=incoming.units_site,
+                axis=layer.axis if layer.activation in (SOFTMAX, LOG_SOFTMAX) else None,
+            )
+        return Head(
+            layer.activation,
+            layer.units,
+            layer.activation_site,
+            layer.via,
+            units_site=layer.site,
+            axis=layer.axis if layer.activation in (SOFTMAX, LOG_SOFTMAX) else None,
+        )
 
     def _unit_layer(self, qualname: str, kind: LayerKind, node: cst.Call, ctx: Ctx) -> Layer:
         units = None
@@ -392,9 +463,19 @@ class KerasDomain(Domain):
                 units = units_value.value
         act_arg = argument(node, kind.activation_index if kind.activation_index is not None else -1, "activation")
         if act_arg is None:
-            return Layer(qualname, units, kind.default_activation, Site(node), VIA_KERAS, Site(node))
+            return Layer(qualname, units, kind.default_activation, Site(node), VIA_KERAS, Site(node), axis=-1)
         activation, via = self._activation(act_arg, ctx)
-        return Layer(qualname, units, activation, Site(act_arg), via, Site(node))
+        return Layer(qualname, units, activation, Site(act_arg), via, Site(node), axis=-1)
+
+    def _axis(self, node: cst.Call, index: int, ctx: Ctx) -> Optional[int]:
+        """The literal ``axis`` argument of a softmax (its default, the last axis, when not given)."""
+        arg = argument(node, index, "axis", "dim")
+        if arg is None:
+            return -1
+        value = self.ev.value(arg.value, ctx)
+        if isinstance(value, Const) and value.value is None:
+            return -1  # tf.nn.softmax(axis=None): the last axis
+        return value.value if isinstance(value, Const) and type(value.value) is int else None
 
     def _activation(self, arg: cst.Arg, ctx: Ctx) -> Tuple[Optional[str], Optional[str]]:
         value = self.ev.value(arg.value, ctx)

@@ -50,7 +50,7 @@ from ...terms import (
     Head,
     Site,
 )
-from ..values import UNKNOWN, Const, Layer, LibRef, Model, Seq, Tensor, UserClass, Value
+from ..values import UNKNOWN, Const, Layer, LibRef, Model, Seq, Tensor, UserClass, UserFunction, Value
 from .base import Domain
 
 CHECKED_AGAINST = (("torch", "2.13.0"),)
@@ -132,7 +132,10 @@ MODEL_WRAPPERS = frozenset(
     }
 )
 
-_METHODS = frozenset(ACTIVATION_METHODS) | SAME_VALUE_TENSOR_METHODS | SELF_MODULE_METHODS | {"forward"}
+_METHODS = frozenset(ACTIVATION_METHODS) | SAME_VALUE_TENSOR_METHODS | SELF_MODULE_METHODS | {"forward", "__call__", "exp"}
+_FORWARD = ("forward", "__call__")
+# exp of a log_softmax is a softmax.
+EXP_FUNCTIONS = frozenset({"torch.exp", "torch.special.exp"})
 
 # Calls that change a module in place: nn.Sequential's container methods, and a
 # forward hook, which may replace what the module returns.
@@ -173,14 +176,28 @@ class TorchModel(Model):
 
 @dataclass(frozen=True)
 class TorchLoss(Value):
-    """A loss criterion object, e.g. ``nn.CrossEntropyLoss()``."""
+    """A loss criterion object, e.g. ``nn.CrossEntropyLoss()``, or a module of the
+    program whose ``forward`` hands its input ``input_index`` to one."""
 
     kind: str
     display: str
     site: Site
+    input_index: int = 0
 
 
 _MAX_DEPTH = 8
+
+# Every library object this domain models (what ``from torch.nn import *`` may bring).
+_KNOWN = frozenset(
+    set(LOGITS_MODULES)
+    | set(ACTIVATION_MODULES)
+    | PASS_THROUGH_MODULES
+    | set(ACTIVATION_FUNCTIONS)
+    | MODEL_WRAPPERS
+    | set(LOSS_CLASSES)
+    | set(LOSS_FUNCTIONS)
+    | {MODULE, SEQUENTIAL}
+)
 
 
 def _last_name(node: cst.BaseExpression) -> Optional[str]:
@@ -202,9 +219,20 @@ def _model(output: Value) -> TorchModel:
 
 
 def _reshaped(tensor: Tensor) -> Tensor:
-    """The same values, with the width of the last axis no longer known."""
+    """The same values, with the width and the axes no longer known."""
     head = tensor.head
     return Tensor(Head(head.activation, None, head.activation_site, head.via))
+
+
+def _row(tensor: Value) -> Optional[Value]:
+    """An element of a tensor's leading axis: the same kind of values when the activation
+    works along the last axis (a sigmoid works on each value), else unknown."""
+    if not isinstance(tensor, Tensor) or not tensor.head.known:
+        return None
+    head = tensor.head
+    if head.activation in (SOFTMAX, LOG_SOFTMAX) and head.axis != -1:
+        return UNKNOWN
+    return tensor
 
 
 def _on_self(node: cst.BaseExpression, ctx: Ctx) -> bool:
@@ -227,11 +255,21 @@ class TorchDomain(Domain):
         self._busy: Set[int] = set()
 
     # -- the evaluator hook ----------------------------------------------------
+    def exports(self, module: str, name: str, qualname: str) -> bool:
+        return qualname in _KNOWN
+
     def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         """What a call evaluates to, or None when it is not torch's business."""
         func = node.func
         if isinstance(func, cst.Name) and func.value == ctx.scope.self_name:
             return self._self_call(ctx)
+        if isinstance(func, cst.Name):
+            replaced = self.ev.stored_attribute(func.value, "forward", ctx)
+            if replaced is not None:  # ``model.forward = lambda x: ...``: calling the model runs it
+                forward = self.ev.value(*replaced)
+                if isinstance(forward, UserFunction):
+                    return self.ev.call_returns(forward.scope, node, ctx)
+                return UNKNOWN
         if isinstance(func, cst.Attribute):
             found = self._method(func, node, ctx)
             if found is not None:
@@ -250,6 +288,9 @@ class TorchDomain(Domain):
         if isinstance(callee, TorchLoss):
             return UNKNOWN  # a loss value: nothing the rules follow
         if isinstance(callee, UserClass) and self._is_module_class(callee.info, 0):
+            wrapped = self._wrapped_loss(callee.info)
+            if wrapped is not None:
+                return wrapped
             if self._is_rebuilt(node):
                 return UNKNOWN
             return _model(self.class_output(callee.info))
@@ -258,7 +299,7 @@ class TorchDomain(Domain):
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         method = func.attr.value
         if isinstance(func.value, cst.Name) and func.value.value == ctx.scope.self_name:
-            return self._self_call(ctx) if method == "forward" else self._own_method_call(method, ctx)
+            return self._self_call(ctx) if method in _FORWARD else self._own_method_call(method, ctx)
         if method not in _METHODS:
             return None
         receiver = self.ev.value(func.value, ctx)
@@ -270,7 +311,10 @@ class TorchDomain(Domain):
             # Among what a torch program passes around, only tensors have
             # .softmax/.log_softmax/.sigmoid; ``self.softmax(x)`` is a submodule.
             units = receiver.head.units if isinstance(receiver, Tensor) else None
-            return Tensor(Head(ACTIVATION_METHODS[method], units, Site(node), VIA_OP))
+            activation = ACTIVATION_METHODS[method]
+            return Tensor(Head(activation, units, Site(node), VIA_OP, axis=self._dim(node, 0, activation, ctx)))
+        if method == "exp":
+            return _exp(receiver, node)
         if isinstance(receiver, Tensor) and method in SAME_VALUE_TENSOR_METHODS:
             return _reshaped(receiver) if method in RESHAPE_TENSOR_METHODS else receiver
         if isinstance(receiver, Layer) and receiver.qualname.startswith("torch.") and method in SELF_MODULE_METHODS:
@@ -278,7 +322,7 @@ class TorchDomain(Domain):
         if isinstance(receiver, TorchModel):
             if method in SELF_MODULE_METHODS:
                 return receiver
-            if method == "forward":
+            if method in _FORWARD:
                 return UNKNOWN if self._is_mutated(func.value) else receiver.called()
         if isinstance(receiver, TorchLoss) and method in ("to", "cpu", "cuda"):
             return receiver
@@ -319,14 +363,19 @@ class TorchDomain(Domain):
         if qualname in LOGITS_MODULES:
             return Layer(qualname, self._width(qualname, node, ctx), LINEAR, site, VIA_OP, site)
         if qualname in ACTIVATION_MODULES:
-            return Layer(qualname, None, ACTIVATION_MODULES[qualname], site, VIA_OP, site)
+            activation = ACTIVATION_MODULES[qualname]
+            return Layer(qualname, None, activation, site, VIA_OP, site, self._dim(node, 0, activation, ctx))
         if qualname in PASS_THROUGH_MODULES:
             return Layer(qualname, None, None, None, None, site)
         if qualname == SEQUENTIAL:
             return self._sequential(node, ctx)
         if qualname in ACTIVATION_FUNCTIONS:
             incoming = self._input_head(node, ctx)
-            return Tensor(Head(ACTIVATION_FUNCTIONS[qualname], incoming.units, site, VIA_OP))
+            activation = ACTIVATION_FUNCTIONS[qualname]
+            return Tensor(Head(activation, incoming.units, site, VIA_OP, axis=self._dim(node, 1, activation, ctx)))
+        if qualname in EXP_FUNCTIONS:
+            arg = argument(node, 0, "input")
+            return _exp(self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN, node)
         if qualname in SAME_VALUE_FUNCTIONS:
             arg = argument(node, 0, "input")
             value = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
@@ -339,6 +388,14 @@ class TorchDomain(Domain):
             kind, display = LOSS_CLASSES[qualname]
             return TorchLoss(kind, display, site)
         return UNKNOWN
+
+    def _dim(self, node: cst.Call, index: int, activation: str, ctx: Ctx) -> Optional[int]:
+        """The literal ``dim`` of a softmax/log_softmax (None: not given, or not a literal)."""
+        if activation not in (SOFTMAX, LOG_SOFTMAX):
+            return None
+        arg = argument(node, index, "dim")
+        value = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+        return value.value if isinstance(value, Const) and type(value.value) is int else None
 
     def _width(self, qualname: str, node: cst.Call, ctx: Ctx) -> Optional[int]:
         index = LOGITS_MODULES[qualname]
@@ -354,13 +411,25 @@ class TorchDomain(Domain):
         return value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
 
     def _sequential(self, node: cst.Call, ctx: Ctx) -> Value:
-        if self._is_rebuilt(node) or not node.args or any(a.star or a.keyword for a in node.args):
+        if self._is_rebuilt(node) or not node.args or any(a.keyword for a in node.args):
             return UNKNOWN
-        head = UNKNOWN_HEAD
-        for arg in node.args:
-            if self._is_mutated(arg.value):
+        if len(node.args) == 1 and node.args[0].star == "*":
+            # nn.Sequential(*layers): the list as built (appends followed by the evaluator)
+            layers = self.ev.value(node.args[0].value, ctx)
+            if not isinstance(layers, Seq) or not layers.items:
                 return UNKNOWN
-            head = self._apply(self.ev.value(arg.value, ctx), head)
+            modules = list(layers.items)
+        elif any(a.star for a in node.args):
+            return UNKNOWN
+        else:
+            modules = []
+            for arg in node.args:
+                if self._is_mutated(arg.value):
+                    return UNKNOWN
+                modules.append(self.ev.value(arg.value, ctx))
+        head = UNKNOWN_HEAD
+        for module in modules:
+            head = self._apply(module, head)
         return TorchModel(head)
 
     @staticmethod
@@ -373,8 +442,69 @@ class TorchDomain(Domain):
         if module.qualname in PASS_THROUGH_MODULES:
             return incoming
         if module.qualname in ACTIVATION_MODULES:
-            return Head(module.activation, incoming.units, module.activation_site, VIA_OP)
+            return Head(module.activation, incoming.units, module.activation_site, VIA_OP, axis=module.axis)
         return Head(module.activation, module.units, module.activation_site, VIA_OP)
+
+    # -- tensors indexed and iterated -------------------------------------------
+    def expression(self, node: cst.CSTNode, ctx: Ctx) -> Optional[Value]:
+        """``probs[i]``: a row of a tensor (an integer index on the leading axis)."""
+        if not isinstance(node, cst.Subscript) or len(node.slice) != 1:
+            return None
+        index = node.slice[0].slice
+        if not isinstance(index, cst.Index) or index.star is not None:
+            return None
+        position = self.ev.value(index.value, ctx)
+        if isinstance(position, Const):
+            if type(position.value) is not int:
+                return None
+        elif not isinstance(index.value, cst.Name):
+            return None  # a slice, a tuple of indices, an expression: not one row
+        return _row(self.ev.value(node.value, ctx))
+
+    def loop_element(self, iterable: cst.CSTNode, unpack: Tuple[int, ...], ctx: Ctx) -> Optional[Value]:
+        """``for p in probs`` / ``for i, p in enumerate(probs)``: the rows of a tensor."""
+        if (
+            isinstance(iterable, cst.Call)
+            and isinstance(iterable.func, cst.Name)
+            and iterable.func.value == "enumerate"
+            and len(iterable.args) == 1
+            and not self.ev.bound_anywhere("enumerate")
+        ):
+            if unpack[:1] != (1,):
+                return None
+            iterable, unpack = iterable.args[0].value, unpack[1:]
+        if unpack:
+            return None
+        return _row(self.ev.value(iterable, ctx))
+
+    # -- modules of the program that wrap a loss ---------------------------------
+    def _wrapped_loss(self, info: ClassInfo) -> Optional[TorchLoss]:
+        """A module whose ``forward`` returns a torch loss of one of its inputs (through
+        reshapes): ``def forward(self, pred, target): return F.nll_loss(pred.flatten(0, 1), ...)``."""
+        forward = info.methods.get("forward")
+        if forward is None or not forward.returns or id(info.node) in self.ev.derived_classes():
+            return None
+        names = [p.name.value for p in forward.params[1:] if p.star == ""]
+        found: Optional[TorchLoss] = None
+        for returned, ctx in forward.returns:
+            if not isinstance(returned, cst.Call):
+                return None
+            callee = self.ev.value(returned.func, ctx)
+            if isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
+                kind, display = LOSS_FUNCTIONS[callee.qualname]
+            elif isinstance(callee, TorchLoss) and callee.input_index == 0:
+                kind, display = callee.kind, callee.display
+            else:
+                return None
+            arg = argument(returned, 0, "input")
+            source = _reshaped_name(arg.value) if arg is not None else None
+            if source not in names:
+                return None
+            loss = TorchLoss(kind, f"{info.node.name.value} ({display})", Site(returned), names.index(source))
+            if found is not None and loss != found:
+                return None
+            found = loss
+        return found
 
     # -- nn.Module subclasses --------------------------------------------------
     def _is_module_class(self, info: ClassInfo, depth: int = 0) -> bool:
@@ -471,3 +601,20 @@ class TorchDomain(Domain):
             self._bound_as = bound
         name = self._bound_as.get(id(node))
         return name is not None and name in self._mutated_names()
+
+
+def _exp(value: Value, node: cst.Call) -> Value:
+    """``exp`` of a log_softmax is its softmax; of anything else, nothing known."""
+    if isinstance(value, Tensor) and value.head.activation == LOG_SOFTMAX:
+        head = value.head
+        return Tensor(Head(SOFTMAX, head.units, Site(node), VIA_OP, units_site=head.units_site, axis=head.axis))
+    return UNKNOWN
+
+
+def _reshaped_name(node: cst.BaseExpression) -> Optional[str]:
+    """The name under reshapes: ``pred`` for ``pred``, ``pred.flatten(0, 1)``, ``pred.view(-1, C)``."""
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value not in SAME_VALUE_TENSOR_METHODS:
+            return None
+        node = node.func.value
+    return node.value if isinstance(node, cst.Name) else None
