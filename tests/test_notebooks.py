@@ -55,7 +55,7 @@ def test_magics_keep_line_numbers_and_are_restored() -> None:
     notebook = notebooks.load(read("split_across_cells.ipynb"))
     whole = notebooks.program(notebook)
     compile(whole.source, "<notebook>", "exec")  # valid Python
-    cells = notebooks.cell_sources(whole.source, whole.magics)
+    cells = notebooks.cell_sources(whole, whole.source)
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] == "code":
             assert cells[index] == "".join(cell["source"]).split("\n")
