@@ -48,6 +48,7 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 
 # IPython's TRANSFORM_LOOP_LIMIT: it gives up on a cell with more special lines.
 _LOOP_LIMIT = 500
+_UNMAPPABLE = "IPython reshapes it in a way losslint cannot map back"
 
 
 class NotebookError(ValueError):
@@ -264,7 +265,8 @@ def _has_code(lines: Sequence[str]) -> bool:
 
 def _skipped(cell_lines: Sequence[str], line: int, column: int, reason: str) -> Reading:
     blank = tuple("" for _ in cell_lines)
-    return Reading(blank, frozenset(range(len(cell_lines))), False, tuple(0 for _ in cell_lines), (line, column, reason))
+    nothing = tuple(0 for _ in cell_lines)
+    return Reading(blank, frozenset(range(len(cell_lines))), False, nothing, (line, column, reason))
 
 
 def _parse_problem(text: str) -> Optional[Tuple[int, int, str]]:
@@ -302,14 +304,14 @@ def _read_lines(lines: List[str], syntax: "Syntax", placeholders: _Placeholders)
     # mapped back to the cell.
     dropped = len(work) - len(cleaned)
     if dropped < 0 or any(line.strip() for line in work[:dropped]):
-        raise _CellError(0, 1, "IPython reshapes it in a way losslint cannot map back")
+        raise _CellError(0, 1, _UNMAPPABLE)
     # Blank lines are blank whatever IPython did to their spaces.
     cleaned = [text if text.strip() else "\n" for text in cleaned]
     pads: List[str] = []
     for number, text in enumerate(cleaned):
         before = work[dropped + number]
         if not before.endswith(text):
-            raise _CellError(dropped + number, 1, "IPython reshapes it in a way losslint cannot map back")
+            raise _CellError(dropped + number, 1, _UNMAPPABLE)
         removed = before[: len(before) - len(text)]
         # Whitespace stays as written; a prompt becomes spaces of its width.
         pads.append("".join(char if char in " \t\f" else " " for char in removed))
@@ -369,7 +371,8 @@ def _special_lines(lines: List[str], syntax: "Syntax", placeholders: _Placeholde
         except Exception as error:  # noqa: BLE001 - IPython fails on this cell as well
             raise _CellError(0, 1, f"IPython cannot read it ({type(error).__name__}: {error})") from None
         if found is None:
-            return _Read([line[:-1] if line.endswith("\n") else line for line in current], hidden, [0] * len(current), False)
+            ends = [line[:-1] if line.endswith("\n") else line for line in current]
+            return _Read(ends, hidden, [0] * len(current), False)
         first, column, last = found
         prefix = current[first][:column]
         # A call, as IPython writes: a statement of its own, or what "x = %time f()"
@@ -424,7 +427,7 @@ class IPythonSyntax(Syntax):
         if after == lines:
             return False
         if not lines[0].startswith("%%"):
-            raise _CellError(0, 1, "IPython reshapes it in a way losslint cannot map back")
+            raise _CellError(0, 1, _UNMAPPABLE)
         return True
 
     def next_special(self, lines: List[str]) -> Optional[Span]:
@@ -440,7 +443,7 @@ class IPythonSyntax(Syntax):
                 continue
             last = hit.start_line + len(lines) - len(after)
             if last < hit.start_line:
-                raise _CellError(hit.start_line, hit.start_col + 1, "IPython reshapes it in a way losslint cannot map back")
+                raise _CellError(hit.start_line, hit.start_col + 1, _UNMAPPABLE)
             return hit.start_line, hit.start_col, last
         return None
 
