@@ -138,12 +138,13 @@ def _code_cells(notebook: Dict[str, Any]) -> List[Tuple[int, List[str]]]:
 
 
 def _stem(texts: Sequence[str]) -> str:
-    """``losslint``, or ``losslintN`` if the notebook's code mentions ``losslint-``:
-    marker and placeholder lines are then never the same as a user's line."""
-    stem, number = "losslint", 0
+    """``notebook``, or ``notebookN`` if the notebook's code mentions ``notebook-``:
+    marker and placeholder lines are then never the same as a user's line.  (Not
+    ``losslint``: "loss" would make every notebook pass the prefilter.)"""
+    stem, number = "notebook", 0
     while any(stem + "-" in text for text in texts):
         number += 1
-        stem = f"losslint{number}"
+        stem = f"notebook{number}"
     return stem
 
 
@@ -230,7 +231,7 @@ class _Placeholders:
         return self._tag() + "\n"
 
 
-def read_cell(cell_lines: Sequence[str], syntax: "Syntax", stem: str = "losslint") -> Reading:
+def read_cell(cell_lines: Sequence[str], syntax: "Syntax", stem: str = "notebook") -> Reading:
     """The cell as Python of the same shape, or a blank one with the reason it cannot be read."""
     placeholders = _Placeholders(stem)
     lines = list(cell_lines)
@@ -362,6 +363,10 @@ def _special_lines(lines: List[str], syntax: "Syntax", placeholders: _Placeholde
         return _Read([line[:-1] for line in current], set(range(len(current))), [0] * len(current), False)
     hidden: Set[int] = set()
     for _ in range(_LOOP_LIMIT):
+        # Tokenizing is the costly part of reading, and most cells (or what is
+        # left of one once its magics are replaced) need none of it.
+        if not _may_be_special(current):
+            return _Read([line[:-1] for line in current], hidden, [0] * len(current), False)
         try:
             found = syntax.next_special(current)
         except _CellError:
@@ -382,6 +387,15 @@ def _special_lines(lines: List[str], syntax: "Syntax", placeholders: _Placeholde
             current[line] = placeholders.comment()
         hidden.update(range(first, last + 1))
     raise _CellError(0, 1, f"IPython gives up on more than {_LOOP_LIMIT} special lines in one cell")
+
+
+def _may_be_special(lines: List[str]) -> bool:
+    """False when no line can hold IPython syntax: each piece of it is a token
+    "%", "!" or "?" (a magic, a shell escape, help, assigned or not), or a ","
+    ";" or "/" that starts a logical line, and so starts a line of text."""
+    return any(
+        "%" in line or "!" in line or "?" in line or line.lstrip().startswith((",", ";", "/")) for line in lines
+    )
 
 
 # -- the two readers ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from flake8_losslint import notebooks
 from flake8_losslint.engine import analyze
+from flake8_losslint.prefilter import worth_parsing
 
 from .conftest import FIXTURES
 
@@ -147,7 +148,7 @@ def reading(cell: str, ipython: bool) -> notebooks.Reading:
 
 
 def tag(number: int) -> str:
-    return f"# losslint-ipython {number}"
+    return f"# notebook-ipython {number}"
 
 
 # cell -> (program lines, hidden lines, wrapped in "if True:")
@@ -359,12 +360,12 @@ def test_acceptance_notebook_is_read_and_its_bug_found(name: str, ipython: bool)
 def test_shell_backslash_program_keeps_every_line() -> None:
     whole = notebooks.program(notebooks.load(read("shell_backslash.ipynb")))
     assert whole.source.split("\n") == [
-        "# losslint-cell 0",
+        "# notebook-cell 0",
         "import torch.nn as nn",
         "model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))",
         "loss = nn.CrossEntropyLoss()(model(x), y)",
         "",
-        "# losslint-cell 1",
+        "# notebook-cell 1",
         f"get_ipython()  {tag(1)}",
         tag(2),
         "",
@@ -374,7 +375,7 @@ def test_shell_backslash_program_keeps_every_line() -> None:
 
 def test_indented_cell_is_the_body_of_its_marker_line() -> None:
     whole = notebooks.program(notebooks.load(read("indented_cell.ipynb")))
-    assert whole.source.split("\n")[5:8] == ["if True:  # losslint-cell 1", "  x = 1", "  y = 2"]
+    assert whole.source.split("\n")[5:8] == ["if True:  # notebook-cell 1", "  x = 1", "  y = 2"]
 
 
 # -- findings after IPython syntax, at their cell, line and column ---------------------------------
@@ -466,17 +467,16 @@ def test_a_fix_that_changes_an_ipython_line_is_refused() -> None:
 def test_a_fix_that_loses_a_cell_boundary_is_refused() -> None:
     text = notebook_text(KERAS_IMPORT + KERAS_MODEL, KERAS_COMPILE)
     whole = notebooks.program(notebooks.load(text))
-    fixed = whole.source.replace("# losslint-cell 1\n", "")
+    fixed = whole.source.replace("# notebook-cell 1\n", "")
     with pytest.raises(notebooks.NotebookError, match="a fix moved a cell boundary"):
         notebooks.with_fixed_program(text, fixed, whole)
 
 
-# Issue 18: user text that looks like the reader's own marker lines.
+# Issue 18: user text that looked like the reader's own lines (markers and
+# placeholders were "# losslint-cell N" and "pass  # losslint-magic N").
 def test_cell_text_like_a_marker_line_stays_in_its_cell() -> None:
     cells = (KERAS_IMPORT + "# losslint-cell 2\n" + KERAS_MODEL, "x = 1\n", KERAS_COMPILE)
     text = notebook_text(*cells)
-    whole = notebooks.program(notebooks.load(text))
-    assert whole.stem == "losslint1"
     assert _fixed(text) == notebook_text(cells[0], cells[1], KERAS_FIXED)
 
 
@@ -486,12 +486,18 @@ def test_cell_text_like_a_placeholder_line_is_not_replaced_by_a_magic() -> None:
     assert _fixed(text) == notebook_text(cells[0], cells[1], KERAS_FIXED)
 
 
-def test_cell_text_like_todays_placeholder_lines_is_kept() -> None:
+def test_cell_text_like_the_readers_own_lines_is_kept() -> None:
     cells = (
         "%matplotlib inline\n" + KERAS_IMPORT,
-        "pass  # losslint-ipython 1\n# losslint-cell 0\n" + KERAS_MODEL,
+        "pass  # notebook-ipython 1\n# notebook-cell 0\n" + KERAS_MODEL,
         KERAS_COMPILE,
     )
     text = notebook_text(*cells)
-    assert notebooks.program(notebooks.load(text)).stem == "losslint1"
+    assert notebooks.program(notebooks.load(text)).stem == "notebook1"
     assert _fixed(text) == notebook_text(cells[0], cells[1], KERAS_FIXED)
+
+
+def test_the_reader_s_own_lines_do_not_pass_the_prefilter() -> None:
+    """A notebook that imports torch and mentions no loss is not parsed, as a .py file would not be."""
+    text = notebook_text("import torch\n%time x = torch.zeros(3)\n", "  y = x + 1\n")
+    assert not worth_parsing(notebooks.program(notebooks.load(text)).source)
