@@ -49,6 +49,7 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 # IPython's TRANSFORM_LOOP_LIMIT: it gives up on a cell with more special lines.
 _LOOP_LIMIT = 500
 _UNMAPPABLE = "IPython reshapes it in a way losslint cannot map back"
+_OTHER_LINE_ENDS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class NotebookError(ValueError):
@@ -234,7 +235,9 @@ class _Placeholders:
 def read_cell(cell_lines: Sequence[str], syntax: "Syntax", stem: str = "notebook") -> Reading:
     """The cell as Python of the same shape, or a blank one with the reason it cannot be read."""
     placeholders = _Placeholders(stem)
-    lines = list(cell_lines)
+    # Characters that str.splitlines (so IPython) takes for line ends, and
+    # Python does not: in a string or a comment they must not split a line.
+    lines = [_OTHER_LINE_ENDS.sub(" ", line) for line in cell_lines]
     # IPython splits the cell's text into lines keeping their ends: a final
     # newline does not make a last, empty line.
     final_newline = bool(lines) and lines[-1] == ""
@@ -743,7 +746,9 @@ def _restored(cell: Cell, number: int, fixed: List[str]) -> List[str]:
             continue
         # A changed line must be one that stood in the program as written.
         if any(line in cell.hidden or cell.lines[line] != cell.original[line] for line in range(start, end)):
-            raise NotebookError(f"a fix changed an IPython line of cell {number}; not rewritten")
+            raise NotebookError(
+                f"a fix changed a line of cell {number} that is IPython syntax or pasted with a prompt; not rewritten"
+            )
         out.extend(fixed[fixed_start:fixed_end])
     return out
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import List
 
@@ -191,6 +192,8 @@ VALID_IPYTHON = {
     "pasted doctest prompts": (">>> x = 1\n... y = 2\n", ["    x = 1", "    y = 2", ""], set(), True),
     "pasted IPython prompts": ("In [1]: x = 1\n   ...: y = 2\n", ["        x = 1", "        y = 2", ""], set(), True),
     "no final newline": ("%ls\nx = 1", [f"get_ipython()  {tag(1)}", "x = 1"], {0}, False),
+    # str.splitlines (and so IPython) ends a line at these; Python does not.
+    "other line ends": ("s = 'a\u2028b'  # \x0c\n\x0c\nx = 1\n", ["s = 'a b'  #  ", " ", "x = 1", ""], set(), False),
 }
 
 
@@ -244,8 +247,10 @@ def _ipython_compiles(cell: str) -> bool:
     if lines and lines[0].startswith("%%") and lines[0][2:].rstrip().partition(" ")[0] in notebooks.PYTHON_CELL_MAGICS:
         return _ipython_compiles("".join(lines[1:]))  # %%time and the like compile their body later
     try:
-        text = manager.transform_cell(cell)
-        compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = manager.transform_cell(cell)
+            compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except Exception:  # noqa: BLE001 - whatever IPython raises, the cell does not run
         return False
     return True
@@ -460,7 +465,7 @@ def test_a_fix_that_changes_an_ipython_line_is_refused() -> None:
     text = notebook_text(KERAS_IMPORT + "x = !ls\n" + KERAS_MODEL + KERAS_COMPILE)
     whole = notebooks.program(notebooks.load(text))
     fixed = whole.source.replace("x = get_ipython()", "x = get_ipython(0)")
-    with pytest.raises(notebooks.NotebookError, match="a fix changed an IPython line of cell 1; not rewritten"):
+    with pytest.raises(notebooks.NotebookError, match="a fix changed a line of cell 1 that is IPython syntax"):
         notebooks.with_fixed_program(text, fixed, whole)
 
 
@@ -501,3 +506,10 @@ def test_the_reader_s_own_lines_do_not_pass_the_prefilter() -> None:
     """A notebook that imports torch and mentions no loss is not parsed, as a .py file would not be."""
     text = notebook_text("import torch\n%time x = torch.zeros(3)\n", "  y = x + 1\n")
     assert not worth_parsing(notebooks.program(notebooks.load(text)).source)
+
+
+def test_a_fix_on_a_line_pasted_with_a_prompt_is_refused() -> None:
+    text = notebook_text(">>> " + KERAS_IMPORT + ">>> " + KERAS_MODEL + ">>> " + KERAS_COMPILE)
+    assert [r.code for _, r in notebooks.check(text)] == ["LL101"]
+    with pytest.raises(notebooks.NotebookError, match="pasted with a prompt"):
+        _fixed(text)
