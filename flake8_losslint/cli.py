@@ -333,6 +333,10 @@ def _process(args: argparse.Namespace) -> int:
         except (OSError, SyntaxError, UnicodeDecodeError) as exc:
             run.error(path if path != "-" else args.stdin_filename, f"cannot read: {exc}")
             continue
+        if file.notebook is not None:
+            # A cell that does not parse is skipped, not fatal: say which, on stderr.
+            for skipped in file.notebook.notices():
+                print(f"losslint: {file.display}:{skipped}", file=sys.stderr)
         keep = Keep(args.select, args.ignore, file.display, args.disable_noqa)
         try:
             if args.command == "fix":

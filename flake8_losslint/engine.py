@@ -34,11 +34,13 @@ def analyze(source: str, runtime: Optional[Any] = None, line_map: Optional[LineM
     return analyze_module(parse(source), runtime, line_map)
 
 
-def analyze_notebook(text: str, runtime: Optional[Any] = None) -> List[Report]:
-    """Findings for a notebook's JSON text, each placed at its cell and line."""
+def analyze_notebook(text: str, runtime: Optional[Any] = None, ipython: Optional[bool] = None) -> List[Report]:
+    """Findings for a notebook's JSON text, each placed at its cell and line.
+
+    ``ipython``: read cells with IPython's own transformer (None: where installed)."""
     from .source import notebooks
 
-    whole = notebooks.program(notebooks.load(text))
+    whole = notebooks.program(notebooks.load(text), ipython)
     return analyze(whole.source, runtime, whole.cell_line)
 
 

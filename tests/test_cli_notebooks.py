@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from .cli_run import losslint
 from .conftest import FIXTURES
+from .test_notebooks import notebook_text
 
 NOTEBOOKS = FIXTURES / "notebooks"
 DATA = FIXTURES.parent / "tests" / "data"
@@ -113,3 +118,79 @@ def test_noqa_in_a_cell_is_honoured(tmp_path: Path) -> None:
     target = tmp_path / "nb.ipynb"
     target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     assert losslint("check", str(target)).stdout == ""
+
+
+# -- notebooks in valid IPython, cells that do not parse, marker-like text -------------------------
+
+ACCEPTANCE = ["control.ipynb", "percent_continuation.ipynb", "shell_backslash.ipynb", "indented_cell.ipynb"]
+
+
+@pytest.mark.parametrize("name", ACCEPTANCE)
+def test_acceptance_notebooks_are_read_and_their_bug_found(name: str) -> None:
+    result = losslint("check", "--format", "json", str(NOTEBOOKS / name))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    rows = json.loads(result.stdout)
+    assert [(r["cell"], r["line"], r["column"], r["code"]) for r in rows] == [(1, 3, 30, "LL401")]
+    assert losslint("check", str(NOTEBOOKS / name.replace(".ipynb", "_ok.ipynb"))).returncode == 0
+
+
+def test_acceptance_notebooks_without_ipython() -> None:
+    script = (
+        "import sys; sys.modules['IPython'] = None\n"  # as if IPython were not installed
+        "from flake8_losslint.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    names = [str(NOTEBOOKS / name) for name in ACCEPTANCE]
+    result = subprocess.run(
+        [sys.executable, "-c", script, "check", "--format", "json", *names], capture_output=True, text=True
+    )
+    assert result.returncode == 1, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(Path(r["filename"]).name, r["cell"], r["line"], r["code"]) for r in rows] == [
+        (name, 1, 3, "LL401") for name in ACCEPTANCE
+    ]
+
+
+TORCH = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))\n"
+TORCH_LOSS = "loss = nn.CrossEntropyLoss()(model(x), y)\n"
+PY2_NOTICE = (
+    "losslint: nb.ipynb:cell 2:line 2:col 1: cell not checked, it does not parse: "
+    "Missing parentheses in call to 'print'. Did you mean print(...)?"
+)
+
+
+def test_a_bad_cell_is_a_notice_and_the_other_cells_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_text(notebook_text(TORCH, "x = 1\nprint 'step'\n", TORCH_LOSS), encoding="utf-8")
+    result = losslint("check", "nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [PY2_NOTICE, "Found 1 finding."]
+    assert result.stdout.startswith("nb.ipynb:cell 3:line 1:col 30: LL401 ")
+    rows = json.loads(losslint("check", "--format", "json", "nb.ipynb", cwd=tmp_path).stdout)
+    assert [(r["cell"], r["line"], r["code"]) for r in rows] == [(3, 1, "LL401")]
+
+
+def test_a_bad_cell_alone_does_not_fail_the_run(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_text(notebook_text(TORCH, "x = 1\nprint 'step'\n"), encoding="utf-8")
+    result = losslint("check", "nb.ipynb", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr.splitlines()) == (0, "", [PY2_NOTICE])
+
+
+KERAS = (
+    "import tensorflow as tf\n"
+    'model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])\n'
+)
+KERAS_COMPILE = "model.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n"
+KERAS_FIXED = KERAS_COMPILE.replace("from_logits=True", "from_logits=False")
+
+
+def test_fix_keeps_a_bad_cell_and_marker_like_text(tmp_path: Path) -> None:
+    # Issue 18: "# losslint-cell 2" moved lines into cell 2; a "pass  # losslint-magic 0"
+    # line became the notebook's first magic.
+    cells = ["%matplotlib inline\n" + KERAS, "# losslint-cell 2\npass  # losslint-magic 0\n", "print 'x'\n"]
+    target = tmp_path / "nb.ipynb"
+    target.write_text(notebook_text(*cells, KERAS_COMPILE), encoding="utf-8")
+    result = losslint("fix", "nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == notebook_text(*cells, KERAS_FIXED)
+    assert result.stderr.splitlines()[0].startswith("losslint: nb.ipynb:cell 3:line 1:col 1: cell not checked")

@@ -18,9 +18,10 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..rules import Finding, Ref
 from ..terms import Site
 
-# A notebook: program line (1-based) -> (cell number among code cells, line in
-# the cell, index in the notebook's "cells" array); None for lines of no cell.
-LineMap = Callable[[int], Optional[Tuple[int, int, int]]]
+# A notebook: program (line, column) -> (cell number among code cells, line in
+# the cell, index in the notebook's "cells" array, column in the cell); None
+# for lines of no cell.
+LineMap = Callable[[int, int], Optional[Tuple[int, int, int, int]]]
 
 
 @dataclass(frozen=True, order=True)
@@ -93,11 +94,11 @@ def place(line: int, column: int, line_map: Optional[LineMap]) -> Optional[Locat
     """A program position as the user sees it (None: not in any cell)."""
     if line_map is None:
         return Location(line, column)
-    found = line_map(line)
+    found = line_map(line, column)
     if found is None:
         return None
-    cell, cell_line, index = found
-    return Location(cell_line, column, cell, index)
+    cell, cell_line, index, cell_column = found
+    return Location(cell_line, cell_column, cell, index)
 
 
 def resolve(findings: Iterable[Finding], positions: Positions, line_map: Optional[LineMap] = None) -> List[Report]:
