@@ -182,8 +182,10 @@ def keras_half() -> None:
     y01 = RNG.integers(0, 2, N)
     print("\n(1) binary_crossentropy, labels (N,) of 0/1, Dense(2, sigmoid)")
     _, p2 = compiled(2, "sigmoid", "binary_crossentropy", y01.astype("float32"), bce_refs, "  y (N,)")
-    report("  direct keras.losses.binary_crossentropy(y (N,), p (N,2))",
-           lambda: tf.reduce_mean(keras.losses.binary_crossentropy(y01.astype("float32"), p2)))
+    report(
+        "  direct keras.losses.binary_crossentropy(y (N,), p (N,2))",
+        lambda: tf.reduce_mean(keras.losses.binary_crossentropy(y01.astype("float32"), p2)),
+    )
     compiled(2, "sigmoid", "binary_crossentropy", y01.reshape(-1, 1).astype("float32"), bce_refs, "  y (N,1)")
 
     print("\n(2) one-hot (N,2) labels, Dense(1, sigmoid), binary_crossentropy")
@@ -194,14 +196,16 @@ def keras_half() -> None:
     for c, k in ((5, 3), (3, 5), (2, 3)):
         y = keras.utils.to_categorical(RNG.integers(0, c, N), c)
         for loss in ("categorical_crossentropy", "binary_crossentropy"):
-            compiled(k, "softmax", loss, y, bce_refs if loss == "binary_crossentropy" else None,
-                     f"  C={c} K={k} {loss}")
+            compiled(
+                k, "softmax", loss, y, bce_refs if loss == "binary_crossentropy" else None, f"  C={c} K={k} {loss}"
+            )
     y4 = keras.utils.to_categorical(RNG.integers(0, 4, N), 4)
     compiled(1, "sigmoid", "binary_crossentropy", y4, bce_refs, "  C=4 against Dense(1, sigmoid) binary_crossentropy")
 
     print("\n(4) multi-hot (N,6), Dense(6, sigmoid), binary_crossentropy")
-    compiled(6, "sigmoid", "binary_crossentropy", RNG.integers(0, 2, (N, 6)).astype("float32"), bce_refs,
-             "  multi-hot (N,6)")
+    compiled(
+        6, "sigmoid", "binary_crossentropy", RNG.integers(0, 2, (N, 6)).astype("float32"), bce_refs, "  multi-hot (N,6)"
+    )
 
     print("\n(5) regression targets")
     # targets on both sides of the outputs, so that the aligned and broadcast MAE differ
@@ -214,19 +218,34 @@ def keras_half() -> None:
     m4 = model(4, None)
     m4.compile(optimizer="sgd", loss="mse")
     p4 = m4.predict(small_x, verbose=0)
-    report("  mse y (4,) vs Dense(4) with N == 4", lambda: m4.evaluate(small_x, y_reg[:4], batch_size=4, verbose=0),
-           {"row broadcast": float(np.mean((y_reg[:4][None, :] - p4) ** 2))})
+    report(
+        "  mse y (4,) vs Dense(4) with N == 4",
+        lambda: m4.evaluate(small_x, y_reg[:4], batch_size=4, verbose=0),
+        {"row broadcast": float(np.mean((y_reg[:4][None, :] - p4) ** 2))},
+    )
 
     p1 = model(1, None).predict(x, verbose=0)
     refs = reg_refs(sq)(y_reg, p1)
-    report("  direct keras.losses.mean_squared_error(y (N,), p (N,1)) mean",
-           lambda: tf.reduce_mean(keras.losses.mean_squared_error(y_reg, p1)), refs)
-    report("  direct keras.losses.MeanSquaredError()(y (N,), p (N,1))",
-           lambda: keras.losses.MeanSquaredError()(y_reg, p1), refs)
-    report("  direct tf.keras.losses.MSE(y (N,), p (N,1)) mean",
-           lambda: tf.reduce_mean(tf.keras.losses.MSE(y_reg, p1)), refs)
-    report("  direct keras.losses.Huber()(y (N,), p (N,1))",
-           lambda: keras.losses.Huber()(y_reg, p1), reg_refs(hub)(y_reg, p1))
+    report(
+        "  direct keras.losses.mean_squared_error(y (N,), p (N,1)) mean",
+        lambda: tf.reduce_mean(keras.losses.mean_squared_error(y_reg, p1)),
+        refs,
+    )
+    report(
+        "  direct keras.losses.MeanSquaredError()(y (N,), p (N,1))",
+        lambda: keras.losses.MeanSquaredError()(y_reg, p1),
+        refs,
+    )
+    report(
+        "  direct tf.keras.losses.MSE(y (N,), p (N,1)) mean",
+        lambda: tf.reduce_mean(tf.keras.losses.MSE(y_reg, p1)),
+        refs,
+    )
+    report(
+        "  direct keras.losses.Huber()(y (N,), p (N,1))",
+        lambda: keras.losses.Huber()(y_reg, p1),
+        reg_refs(hub)(y_reg, p1),
+    )
 
     def custom_mse(y_true, y_pred):
         return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
@@ -236,19 +255,32 @@ def keras_half() -> None:
     def custom_mse_scalar(y_true, y_pred):
         return tf.reduce_mean(tf.square(y_true - y_pred))
 
-    compiled(1, None, custom_mse_scalar, y_reg, reg_refs(sq), "  custom tf.reduce_mean(tf.square(y_true - y_pred)) y (N,) vs Dense(1)")
+    compiled(
+        1,
+        None,
+        custom_mse_scalar,
+        y_reg,
+        reg_refs(sq),
+        "  custom tf.reduce_mean(tf.square(y_true - y_pred)) y (N,) vs Dense(1)",
+    )
 
     class SubclassedMse(keras.losses.Loss):
         def call(self, y_true, y_pred):
             return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
 
-    compiled(1, None, SubclassedMse(), y_reg, reg_refs(sq), "  keras.losses.Loss subclass, same body, y (N,) vs Dense(1)")
+    compiled(
+        1, None, SubclassedMse(), y_reg, reg_refs(sq), "  keras.losses.Loss subclass, same body, y (N,) vs Dense(1)"
+    )
     report("  the same Loss subclass called directly on y (N,), p (N,1)", lambda: SubclassedMse()(y_reg, p1), refs)
     pb = keras.activations.sigmoid(p1)
-    report("  direct keras.losses.binary_crossentropy(y (N,), p (N,1))",
-           lambda: tf.reduce_mean(keras.losses.binary_crossentropy(y01.astype("float32"), pb)))
-    report("  direct keras.losses.BinaryCrossentropy()(y (N,), p (N,1))",
-           lambda: keras.losses.BinaryCrossentropy()(y01.astype("float32"), pb))
+    report(
+        "  direct keras.losses.binary_crossentropy(y (N,), p (N,1))",
+        lambda: tf.reduce_mean(keras.losses.binary_crossentropy(y01.astype("float32"), pb)),
+    )
+    report(
+        "  direct keras.losses.BinaryCrossentropy()(y (N,), p (N,1))",
+        lambda: keras.losses.BinaryCrossentropy()(y01.astype("float32"), pb),
+    )
 
 
 def torch_half() -> None:
@@ -271,8 +303,11 @@ def torch_half() -> None:
         report(f"  {loss.__name__}()(input (N,1), target (N,))", lambda loss=loss: loss()(out1, y), ref)
     out4 = torch.randn(N, 4)
     report("  MSELoss()(input (N,4), target (N,))", lambda: nn.MSELoss()(out4, y))
-    report("  MSELoss()(input (N,4), target (N,1))", lambda: nn.MSELoss()(out4, y.reshape(-1, 1)),
-           {"broadcast(N,4)": float(((y.numpy().reshape(-1, 1) - out4.numpy()) ** 2).mean())})
+    report(
+        "  MSELoss()(input (N,4), target (N,1))",
+        lambda: nn.MSELoss()(out4, y.reshape(-1, 1)),
+        {"broadcast(N,4)": float(((y.numpy().reshape(-1, 1) - out4.numpy()) ** 2).mean())},
+    )
     report("  MSELoss()(input (4,4), target (4,))", lambda: nn.MSELoss()(out4[:4], y[:4]))
 
     print("\n(6b) binary losses, target shape != input shape")
@@ -286,10 +321,14 @@ def torch_half() -> None:
     logits2 = torch.randn(N, 2)
     report("  BCEWithLogitsLoss()(input (N,2), target (N,))", lambda: nn.BCEWithLogitsLoss()(logits2, y01))
     report("  BCELoss()(input (N,2), target (N,))", lambda: nn.BCELoss()(torch.sigmoid(logits2), y01))
-    report("  F.binary_cross_entropy(input (N,1), target (N,))",
-           lambda: torch.nn.functional.binary_cross_entropy(probs1, y01))
-    report("  F.binary_cross_entropy_with_logits(input (N,1), target (N,))",
-           lambda: torch.nn.functional.binary_cross_entropy_with_logits(out1, y01))
+    report(
+        "  F.binary_cross_entropy(input (N,1), target (N,))",
+        lambda: torch.nn.functional.binary_cross_entropy(probs1, y01),
+    )
+    report(
+        "  F.binary_cross_entropy_with_logits(input (N,1), target (N,))",
+        lambda: torch.nn.functional.binary_cross_entropy_with_logits(out1, y01),
+    )
 
     print("\n(6c) CrossEntropyLoss / NLLLoss with one-hot targets")
     c = 5
@@ -299,22 +338,35 @@ def torch_half() -> None:
     ref = float(nn.CrossEntropyLoss()(logits, ids))
     print(f"  one_hot dtype: {hot_long.dtype}")
     report("  CrossEntropyLoss()(logits (N,C), one-hot int64 (N,C))", lambda: nn.CrossEntropyLoss()(logits, hot_long))
-    report("  CrossEntropyLoss()(logits (N,C), one-hot float (N,C))",
-           lambda: nn.CrossEntropyLoss()(logits, hot_long.float()), {"class-index loss": ref})
-    report("  NLLLoss()(log_softmax (N,C), one-hot int64 (N,C))",
-           lambda: nn.NLLLoss()(logits.log_softmax(1), hot_long))
-    report("  NLLLoss()(log_softmax (N,C), one-hot float (N,C))",
-           lambda: nn.NLLLoss()(logits.log_softmax(1), hot_long.float()))
-    report("  F.cross_entropy(logits (N,C), one-hot int64 (N,C))",
-           lambda: torch.nn.functional.cross_entropy(logits, hot_long))
-    report("  F.nll_loss(log_softmax (N,C), one-hot int64 (N,C))",
-           lambda: torch.nn.functional.nll_loss(logits.log_softmax(1), hot_long))
-    report("  CrossEntropyLoss()(logits (N,C), ids (N,1) int64)", lambda: nn.CrossEntropyLoss()(logits, ids.reshape(-1, 1)))
-    report("  CrossEntropyLoss()(logits (N,C), one-hot float (N,C+1))",
-           lambda: nn.CrossEntropyLoss()(logits, torch.nn.functional.one_hot(ids, c + 1).float()))
+    report(
+        "  CrossEntropyLoss()(logits (N,C), one-hot float (N,C))",
+        lambda: nn.CrossEntropyLoss()(logits, hot_long.float()),
+        {"class-index loss": ref},
+    )
+    report("  NLLLoss()(log_softmax (N,C), one-hot int64 (N,C))", lambda: nn.NLLLoss()(logits.log_softmax(1), hot_long))
+    report(
+        "  NLLLoss()(log_softmax (N,C), one-hot float (N,C))",
+        lambda: nn.NLLLoss()(logits.log_softmax(1), hot_long.float()),
+    )
+    report(
+        "  F.cross_entropy(logits (N,C), one-hot int64 (N,C))",
+        lambda: torch.nn.functional.cross_entropy(logits, hot_long),
+    )
+    report(
+        "  F.nll_loss(log_softmax (N,C), one-hot int64 (N,C))",
+        lambda: torch.nn.functional.nll_loss(logits.log_softmax(1), hot_long),
+    )
+    report(
+        "  CrossEntropyLoss()(logits (N,C), ids (N,1) int64)", lambda: nn.CrossEntropyLoss()(logits, ids.reshape(-1, 1))
+    )
+    report(
+        "  CrossEntropyLoss()(logits (N,C), one-hot float (N,C+1))",
+        lambda: nn.CrossEntropyLoss()(logits, torch.nn.functional.one_hot(ids, c + 1).float()),
+    )
     # a (N, C) int64 target is read as K-dimensional class ids when the input is (N, C', C)
-    report("  CrossEntropyLoss()(logits (N,C), one-hot int32 (N,C))",
-           lambda: nn.CrossEntropyLoss()(logits, hot_long.int()))
+    report(
+        "  CrossEntropyLoss()(logits (N,C), one-hot int32 (N,C))", lambda: nn.CrossEntropyLoss()(logits, hot_long.int())
+    )
 
 
 def sq_t(y, p):
