@@ -221,7 +221,10 @@ def keras_half() -> None:
     report(
         "  mse y (4,) vs Dense(4) with N == 4",
         lambda: m4.evaluate(small_x, y_reg[:4], batch_size=4, verbose=0),
-        {"row broadcast": float(np.mean((y_reg[:4][None, :] - p4) ** 2))},
+        {
+            "row broadcast": float(np.mean((y_reg[:4][None, :] - p4) ** 2)),
+            "broadcast(N,K)": float(np.mean((y_reg[:4][:, None] - p4) ** 2)),
+        },
     )
 
     p1 = model(1, None).predict(x, verbose=0)
