@@ -490,9 +490,9 @@ def check_schema(table: dict) -> None:
             problems.append(f"{name}: resolve() failed: {error!r}")
     check(not problems, f"table shape: {len(table['loaders'])} entries" + ("" if not problems else f": {problems}"))
 
-    names = importable("flake8_losslint.names")
+    names = importable("flake8_losslint.syntax.names")
     if names is None:
-        skip("canonical names: flake8_losslint.names needs libcst")
+        skip("canonical names: flake8_losslint.syntax.names needs libcst")
         return
     for name, entry in table["loaders"].items():
         for spelled in [name] + entry.get("aliases", []):
