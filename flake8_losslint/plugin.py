@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
-from typing import Any, Iterator, List, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .options import add_flake8_options, runtime_settings
@@ -34,6 +35,12 @@ class LossLintChecker:
         cls.debug = bool(getattr(options, "losslint_debug", False))
         cls.runtime = runtime_settings(options)
 
+    def _path(self) -> Optional[str]:
+        """The file on disk, for following imports of its sibling modules (None for stdin)."""
+        if self.filename in ("-", "stdin") or not os.path.isfile(self.filename):
+            return None
+        return self.filename
+
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
         if not worth_parsing(source):
@@ -41,7 +48,7 @@ class LossLintChecker:
         try:
             from .engine import analyze  # imports LibCST (about 0.3 s), once per process
 
-            reports = analyze(source, self.runtime)
+            reports = analyze(source, self.runtime, path=self._path())
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -27,6 +27,9 @@ from .values import (
     UNKNOWN,
     BoundMethod,
     Const,
+    ForeignClass,
+    ForeignFunction,
+    ForeignModule,
     Instance,
     LibRef,
     Model,
@@ -36,6 +39,9 @@ from .values import (
     UserFunction,
     Value,
 )
+
+if TYPE_CHECKING:
+    from .project import Project
 
 _MAX_DEPTH = 120
 _MAX_SEQ = 64
@@ -51,10 +57,11 @@ def _order(binding: Binding) -> int:
 
 
 class Evaluator:
-    def __init__(self, collected: Collector) -> None:
+    def __init__(self, collected: Collector, project: Optional["Project"] = None) -> None:
         from .domains import DOMAINS  # the registry: each domain imports the values it builds on
 
         self.collected = collected
+        self.project = project  # the other modules of the linted file's project, when known
         self.imports = collected.imports
         self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
@@ -154,6 +161,12 @@ class Evaluator:
             first = False
         qualified = self.imports.lookup(name)
         if qualified is not None:
+            if self.project is not None:
+                found = self.project.resolve(qualified)
+                if found is not None:
+                    return found
+            if qualified.startswith("."):
+                return UNKNOWN  # a relative import we cannot follow
             return LibRef(canonical(qualified))
         for module in reversed(self.imports.star_modules):  # the last ``import *`` wins
             candidate = canonical(f"{module}.{name}")
@@ -323,6 +336,8 @@ class Evaluator:
         base = self.value(node.value, ctx)
         if isinstance(base, LibRef):
             return LibRef(canonical(f"{base.qualname}.{node.attr.value}"))
+        if isinstance(base, ForeignModule) and self.project is not None:
+            return self.project.attribute(base, node.attr.value)
         if isinstance(base, Instance):
             method = self.method_scope(base.info, node.attr.value)
             if method is not None:
@@ -368,6 +383,10 @@ class Evaluator:
             return self.call_returns(callee.scope, node, ctx)
         if isinstance(callee, BoundMethod):
             return self.call_returns(callee.scope, node, ctx, callee.receiver)
+        if isinstance(callee, ForeignClass):
+            return callee.instance
+        if isinstance(callee, ForeignFunction):
+            return callee.returns
         found = self._ask("call_value", callee, node, ctx)
         if found is not UNKNOWN:
             return found
@@ -394,6 +413,24 @@ class Evaluator:
         outer = ctx.env.restrict(scope.parent) if ctx.env is not None and scope.parent is not None else None
         frames = (outer.frames if outer is not None else ()) + (frame,)
         return self.returns(scope, Env(frames))
+
+    def instance_of(self, info: ClassInfo) -> Value:
+        """What an object of the program's class is, as the domain that models it says."""
+        return self._ask("instance", info)
+
+    def exported(self, name: str, binding: Binding, use: Ctx) -> Value:
+        """A module-level name as another module imports it: classes by what their
+        objects are, functions by what they return."""
+        value = self._binding(name, binding, use)
+        if isinstance(value, UserClass):
+            instance = self.instance_of(value.info)
+            return ForeignClass(instance) if instance != UNKNOWN else UNKNOWN
+        if isinstance(value, UserFunction):
+            frames = self.contexts(value.scope)
+            env = Env((frames[0],)) if len(frames) == 1 and frames[0].call is None else None
+            returned = self.returns(value.scope, env)
+            return ForeignFunction(returned) if returned != UNKNOWN else UNKNOWN
+        return value
 
     # -- calling contexts --------------------------------------------------------
     def bind(self, scope: Scope, call: cst.Call, ctx: Ctx, receiver: Optional[Value] = None) -> Frame:

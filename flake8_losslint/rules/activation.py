@@ -72,8 +72,12 @@ def from_logits_on_probabilities(facts: Facts) -> Iterator[Finding]:
     the numerically safer of the two.
 
     ## Known problems
-    The activation must be visible in the same file: a model loaded from disk
-    or built in another module is not checked.
+    The activation is followed through the program: models built in another
+    function (or another module of the project), passed to a training function,
+    kept on `self`, or chosen in an `if` whose branches end alike. A model loaded
+    from disk, built by a library the linter does not know, or chosen between
+    differently ending branches is not judged. A finding that holds only for one
+    call of a function names that call.
     """
     for use in facts.loss_uses:
         loss, head = use.loss, use.prediction

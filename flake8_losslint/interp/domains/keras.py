@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from ...syntax.collect import Binding, CallSite, Ctx, within
+from ...syntax.collect import Binding, CallSite, ClassInfo, Ctx, within
 from ..env import in_env
 from ...syntax.nodes import argument
 from ...terms import (
@@ -325,8 +325,13 @@ class KerasDomain(Domain):
                 return Tensor(callee.head)
             incoming = tensor.head if isinstance(tensor, Tensor) else UNKNOWN_HEAD
             return Tensor(self.apply(callee, incoming))
-        if isinstance(callee, UserClass) and self.ev.is_subclass(callee.info, MODEL, LAYER):
-            return Model(self._call_head(callee))
+        if isinstance(callee, UserClass):
+            return self.instance(callee.info)
+        return None
+
+    def instance(self, info: ClassInfo) -> Optional[Value]:
+        if self.ev.is_subclass(info, MODEL, LAYER):
+            return Model(self._call_head(UserClass(info)))
         return None
 
     def rebound(self, name: str, value: Value, binding: Binding, use: Ctx) -> Value:

@@ -288,13 +288,16 @@ class TorchDomain(Domain):
         if isinstance(callee, TorchLoss):
             return UNKNOWN  # a loss value: nothing the rules follow
         if isinstance(callee, UserClass) and self._is_module_class(callee.info, 0):
-            wrapped = self._wrapped_loss(callee.info)
-            if wrapped is not None:
-                return wrapped
-            if self._is_rebuilt(node):
+            if self._is_rebuilt(node) and self._wrapped_loss(callee.info) is None:
                 return UNKNOWN
-            return _model(self.class_output(callee.info))
+            return self.instance(callee.info)
         return None
+
+    def instance(self, info: ClassInfo) -> Optional[Value]:
+        if not self._is_module_class(info, 0):
+            return None
+        wrapped = self._wrapped_loss(info)
+        return wrapped if wrapped is not None else _model(self.class_output(info))
 
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         method = func.attr.value
