@@ -621,6 +621,8 @@ def _probabilities_loss_on_logits(finding: Finding, ctx: FixContext) -> Optional
     use = finding.subject
     if not isinstance(use, LossUse):
         return None
+    if use.prediction.units == 1 and use.loss.family != BINARY:
+        return None  # no categorical loss works on one unit: the layer or the loss must change, by hand
     if ctx.style == STYLE_PROBABILITIES:
         wanted = SIGMOID if use.loss.family == BINARY else SOFTMAX
         if wanted == SOFTMAX and use.prediction.units == 1:

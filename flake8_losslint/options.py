@@ -14,6 +14,27 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Tuple
 
 
+def target_version(text: str) -> str:
+    """``--losslint-target-version``: checked when read, kept as written."""
+    from .source.target import TargetError, parse_option
+
+    try:
+        parse_option(text)
+    except TargetError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def target_of(options: Any) -> Any:
+    """The ``source.target.Target`` the option gives, or None."""
+    text = getattr(options, "losslint_target_version", None)
+    if not text:
+        return None
+    from .source.target import parse_option
+
+    return parse_option(text)
+
+
 @dataclass(frozen=True)
 class Option:
     flag: str
@@ -37,6 +58,12 @@ SHARED_OPTIONS: Tuple[Option, ...] = (
     Option(
         "--losslint-runtime-verbose",
         "with --losslint-runtime: also show refuted findings, and findings that were not checked",
+    ),
+    Option(
+        "--losslint-target-version",
+        "the library versions the checked code is written for, e.g. tensorflow=1.15,keras=2.4 "
+        "(default: the project's pins, then what the file shows, then the installed versions)",
+        {"default": None, "type": target_version, "metavar": "LIBRARY=VERSION,..."},
     ),
     Option(
         "--losslint-runtime-user-code",

@@ -9,7 +9,7 @@ import traceback
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
-from .options import add_flake8_options, runtime_settings
+from .options import add_flake8_options, runtime_settings, target_of
 from .source.prefilter import worth_parsing
 
 
@@ -19,6 +19,7 @@ class LossLintChecker:
 
     debug = False
     runtime: Any = None  # flake8_losslint.runtime.Settings when --losslint-runtime is on
+    target: Any = None  # source.target.Target from --losslint-target-version
 
     def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
         # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
@@ -34,6 +35,7 @@ class LossLintChecker:
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.debug = bool(getattr(options, "losslint_debug", False))
         cls.runtime = runtime_settings(options)
+        cls.target = target_of(options)
 
     def _path(self) -> Optional[str]:
         """The file on disk, for following imports of its sibling modules (None for stdin)."""
@@ -48,7 +50,7 @@ class LossLintChecker:
         try:
             from .engine import analyze  # imports LibCST (about 0.3 s), once per process
 
-            reports = analyze(source, self.runtime, path=self._path())
+            reports = analyze(source, self.runtime, path=self._path(), target=self.target)
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set
 import libcst as cst
 
 from ..syntax.collect import Binding, CallSite, ClassInfo, Collector, Ctx, Scope, within
+from ..source.target import NONE as NO_TARGET
+from ..source.target import Target
 from ..syntax.names import canonical
 from ..terms import Head, Site
 from .env import Env, Frame, in_env
@@ -57,11 +59,24 @@ def _order(binding: Binding) -> int:
 
 
 class Evaluator:
-    def __init__(self, collected: Collector, project: Optional["Project"] = None) -> None:
+    def __init__(
+        self,
+        collected: Collector,
+        project: Optional["Project"] = None,
+        given: Target = NO_TARGET,
+        fallback: Target = NO_TARGET,
+    ) -> None:
         from .domains import DOMAINS  # the registry: each domain imports the values it builds on
 
         self.collected = collected
         self.project = project  # the other modules of the linted file's project, when known
+        # The library versions the file is judged against: ``given`` (an option, the
+        # project's pins) first, then what the file itself shows, then ``fallback``
+        # (the installed libraries).
+        self._given, self._fallback = given, fallback
+        self._target: Optional[Target] = None
+        self._dead: Optional[Set[int]] = None
+        self._live_calls: Optional[List[CallSite]] = None
         self.imports = collected.imports
         self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
@@ -75,6 +90,69 @@ class Evaluator:
         self._derived: Optional[Set[int]] = None
         self.domains = [domain(self) for domain in DOMAINS]
         self._by_name = {type(domain).name: domain for domain in self.domains}
+
+    # -- target versions and the code that cannot run on them -----------------------
+    @property
+    def target(self) -> Target:
+        if self._target is None:
+            if self._given.known:
+                self._target = self._given
+            else:
+                from .versions import file_target
+
+                shown = file_target(self)
+                self._target = shown if shown.known else self._fallback
+        return self._target
+
+    def versions(self) -> Dict[str, str]:
+        """The target versions as version tests read them (Keras follows TensorFlow when only it is known)."""
+        found: Dict[str, str] = {}
+        target = self.target
+        if target.tensorflow is not None:
+            found["tensorflow"] = target.tensorflow
+        keras = target.keras or _keras_of(target.tensorflow)
+        if keras is not None:
+            found["keras"] = keras
+        return found
+
+    def unreachable(self, ctx: Ctx) -> bool:
+        """Code that a version test keeps from running on the target versions."""
+        dead = self._dead_blocks()
+        if not dead:
+            return False
+        scope: Optional[Scope] = ctx.scope
+        path = ctx.path
+        while True:
+            if any(block in dead for block in path):
+                return True
+            if scope is None:
+                return False
+            outer = scope.def_ctx if scope.def_ctx is not None else (scope.cls.ctx if scope.kind == "class" and scope.cls else None)
+            if outer is None:
+                return False
+            scope, path = outer.scope, outer.path
+
+    def _dead_blocks(self) -> Set[int]:
+        if self._dead is None:
+            from .versions import decide
+
+            self._dead = set()
+            versions = self.versions()
+            if versions:
+                for node, ctx, body, orelse in self.collected.version_tests:
+                    verdict = decide(self, node.test, ctx, versions)
+                    if verdict is False and body is not None:
+                        self._dead.add(body)
+                    elif verdict is True and orelse is not None:
+                        self._dead.add(orelse)
+        return self._dead
+
+    @property
+    def calls(self) -> List[CallSite]:
+        """The file's calls, in textual order, without those that cannot run on the target versions."""
+        if self._live_calls is None:
+            self._live_calls = [site for site in self.collected.calls if not self.unreachable(site.ctx)]
+        return self._live_calls
 
     def domain(self, name: str):  # noqa: ANN201 - the caller knows which domain it asks for
         """A registered domain by name ("keras", "labels", "torch")."""
@@ -680,3 +758,13 @@ def _join(values: List[Value]) -> Value:
 
 def _same_compile(value: Value, first: Value) -> Dict[str, object]:
     return {"compiled": first.compiled} if isinstance(value, Model) and isinstance(first, Model) else {}
+
+
+def _keras_of(tensorflow: Optional[str]) -> Optional[str]:
+    """The Keras that ``tf.keras`` is for a TensorFlow version (2.16 moved to Keras 3)."""
+    if tensorflow is None:
+        return None
+    parts = tuple(int(p) for p in tensorflow.split(".")[:2] if p.isdigit())
+    if parts < (2, 0):
+        return "2.2.4"
+    return "2.15.0" if parts < (2, 16) else "3.0.0"

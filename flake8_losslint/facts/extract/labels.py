@@ -35,7 +35,7 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
 
 def _label_uses(ev: Evaluator) -> List[LabelUse]:
     uses: List[LabelUse] = []
-    for site in ev.collected.calls:
+    for site in ev.calls:
         call, ctx = site.node, site.ctx
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in FIT_METHODS:
