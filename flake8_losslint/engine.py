@@ -53,7 +53,7 @@ def analyze_module(module: cst.Module, runtime: Optional[Any] = None, line_map: 
     (the autofixes edit that very tree).  ``runtime`` and ``line_map`` as for ``analyze``."""
     reports = resolve(run_rules(extract(module)), Positions(module), line_map)
     if runtime is not None and reports:
-        from .runtime import confirm
+        from .runtime import confirm  # never raises: on failure, the static reports and a notice
 
-        return confirm(reports, runtime)
+        return confirm(reports, runtime, module)
     return reports
