@@ -490,3 +490,46 @@ def test_a_fact_that_carries_its_loss_is_used_as_it_is() -> None:
         "name": "f", "source": "def f(y_true, y_pred):\n    return y_pred\n", "entry": "f", "kind": "function",
         "constants": [3],
     }
+
+
+# -- thin custom losses: the library's evidence, and the program's own wrapper ----------
+@needs_tf
+def test_a_thin_custom_loss_is_run_beside_the_loss_it_wraps(user_cache) -> None:
+    (report,) = _confirm("LL102/wrapped_in_custom_loss.py", "LL102")
+    assert re.fullmatch(
+        SENTENCE + r"computes loss [\d.]+ here \(compiled fit\), [\d.]+ with from_logits=True on the same logits; "
+        r"the gradient is exactly 0 for \d+% of the outputs; `masked_loss` itself computes the same as the loss it "
+        r"wraps\.",
+        report.evidence,
+    ), report.evidence
+
+
+THIN_BUT_DIFFERENT = """\
+import numpy as np
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+
+
+def first_class_only(y_true, y_pred):
+    return tf.keras.losses.sparse_categorical_crossentropy(y_true * 0, y_pred)
+
+
+model.compile(optimizer="adam", loss=first_class_only)
+model.fit(np.random.rand(100, 8), np.random.randint(0, 10, 100))
+"""
+
+
+@needs_tf
+def test_a_wrapper_that_computes_something_else_gets_no_evidence(user_cache) -> None:
+    from flake8_losslint.runtime import Settings
+
+    (static,) = analyze(THIN_BUT_DIFFERENT)
+    assert static.code == "LL102"
+    (checked,) = analyze(THIN_BUT_DIFFERENT, Settings(user_code=True, verbose=True))
+    assert re.fullmatch(
+        r"Runtime probe failed: `first_class_only` computes [\d.]+ where the loss it wraps computes [\d.]+\.",
+        checked.evidence,
+    ), checked.evidence
+    (quiet,) = analyze(THIN_BUT_DIFFERENT, Settings(user_code=True))
+    assert quiet.evidence is None and quiet.message == static.message

@@ -195,7 +195,8 @@ def _confirm(reports: List[Any], settings: Settings, module: Any) -> List[Any]:
         if isinstance(isolation, str) and isolation:
             _say_once(ISOLATION, isolation)
         # A user loss that failed may have timed out on a busy machine: try again next run.
-        if use_cache and (result["verdict"] != "failed" or "user" not in probe):
+        runs_user_code = "user" in probe or "wrapper" in probe
+        if use_cache and (result["verdict"] != "failed" or not runs_user_code):
             use_cache = _store(digest, result)
     out = []
     for digest, (report, probe) in zip(keys, found):

@@ -208,6 +208,8 @@ class Worker:
         wait = self.limits.timeout
         if "user" in probe:  # the worker kills a user loss's process itself after user_timeout
             wait = self.limits.user_timeout + USER_GRACE
+        elif "wrapper" in probe:  # a library check, then the user's thin loss around it
+            wait = self.limits.timeout + self.limits.user_timeout + USER_GRACE
         left = _left(deadline)
         if left < wait:
             try:

@@ -109,7 +109,13 @@ def build(finding: Any, runnable: Optional[Runnable] = None) -> Optional[Probe]:
             user = runnable(subject) if runnable is not None else None
             return USER_PROBES[code](subject, user) if user is not None else None
         builder = PROBES.get(code)
-        return builder(subject) if builder is not None else None
+        probe = builder(subject) if builder is not None else None
+        thin = runnable is not None and isinstance(subject, LossUse)
+        if probe is not None and thin and "name" in probe.get("loss", {}):
+            wrapper = runnable(subject)  # type: ignore[misc]  # a thin custom loss around the probed one: run it too
+            if wrapper is not None:
+                probe["wrapper"] = dict(_user(wrapper), display=_display(wrapper))
+        return probe
     except Exception:  # noqa: BLE001 - no probe is always a safe answer
         return None
 

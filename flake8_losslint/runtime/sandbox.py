@@ -276,6 +276,9 @@ def _inputs(attempt: Dict[str, Any]) -> Any:
     elif encoding == "binary":
         labels = (np.arange(N) % 2).astype("float32").reshape(N, 1)
         shape = (N, 1)
+    elif encoding == "multihot":
+        labels = (_rng(3).random((N, classes)) > 0.5).astype("float32")
+        shape = (N, classes)
     elif encoding == "mask":
         labels = (_rng(3).random((N, 8, 8, 1)) > 0.5).astype("float32")
         shape = (N, 8, 8, 1)
@@ -297,9 +300,20 @@ def _inputs(attempt: Dict[str, Any]) -> Any:
         values = np.asarray(tf.nn.softmax(logits, axis=-1))
     elif kind == "sigmoid":
         values = np.asarray(tf.nn.sigmoid(logits))
+    elif kind == "log_softmax":
+        values = np.asarray(tf.nn.log_softmax(logits, axis=-1))
     else:
         values = logits
     return labels, values
+
+
+def _reference(spec: Dict[str, Any]) -> Any:
+    """The Keras loss a thin custom loss wraps, built as the worker builds it (class or function, with arguments)."""
+    obj = getattr(keras.losses, spec["name"], None) or keras.losses.get(spec["name"])
+    args = dict(spec.get("args", {}))
+    if isinstance(obj, type):
+        return obj(**args)
+    return _wrapper()(obj, **args)
 
 
 def _weights(which: Optional[str]) -> Any:
@@ -365,6 +379,9 @@ def _attempt(loss: Any, kind: str, attempt: Dict[str, Any]) -> Dict[str, Any]:
         return outcome
     number = float(np.asarray(total))
     outcome.update(ok=True, value=number if math.isfinite(number) else str(number), finite=math.isfinite(number))
+    if "reference" in attempt:  # the library loss the function wraps, on the same tensors
+        expected = float(np.mean(np.asarray(_reference(attempt["reference"])(truth, tf.constant(y_pred)))))
+        outcome["reference"] = expected if math.isfinite(expected) else str(expected)
     if gradient is not None:
         outcome["grad_finite"] = bool(np.all(np.isfinite(np.asarray(gradient))))
     return outcome

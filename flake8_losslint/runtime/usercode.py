@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Optional, Set, Union
 
 import libcst as cst
 
-from ..facts import InnerLossCall, LossSignature, ScalarLossReturn, UnguardedLog
+from ..facts import InnerLossCall, LossSignature, LossUse, ScalarLossReturn, UnguardedLog
 
 LIBRARIES = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "math", "functools"})
 
@@ -148,8 +148,24 @@ class Program:
             definition = self.parent(anchor)
         elif isinstance(fact, (UnguardedLog, ScalarLossReturn, InnerLossCall)):
             definition = self._enclosing(fact.site.node)
+        elif isinstance(fact, LossUse):
+            return self._thin(fact)
         else:
             return None
+        if not isinstance(definition, cst.FunctionDef) or isinstance(definition.asynchronous, cst.Asynchronous):
+            return None
+        return self._definition(definition)
+
+    def _thin(self, use: LossUse) -> Optional[Runnable]:
+        """The thin custom loss a LossUse's loss comes from: ``def f(y_true, y_pred): return loss(...)``
+        (or a lambda) whose returned call is the loss the fact describes."""
+        call = use.loss.site.node
+        holder = self.parent(call)
+        if isinstance(holder, cst.Lambda) and holder.body is call:
+            return self._lambda(holder)
+        if not isinstance(holder, cst.Return) or holder.value is not call:
+            return None
+        definition = self._enclosing(holder)
         if not isinstance(definition, cst.FunctionDef) or isinstance(definition.asynchronous, cst.Asynchronous):
             return None
         return self._definition(definition)

@@ -1019,10 +1019,58 @@ def run_user_probe(probe: Dict[str, Any], seconds: float, memory_mb: int) -> Res
     return result
 
 
+_WRAPPED_LABELS = {"sparse": "sparse", "onehot": "onehot", "binary": "binary", "multihot": "multihot"}
+
+
+def check_wrapper(probe: Dict[str, Any], result: Result, seconds: float, memory_mb: int) -> Result:
+    """A thin custom loss around the probed Keras loss: does the program's own function compute
+    what the probe computed?  Then the evidence holds for it; if not, nothing is claimed."""
+    wrapper, truth, pred = probe["wrapper"], probe["y_true"], probe["y_pred"]
+    encoding = _WRAPPED_LABELS.get(truth.get("encoding", ""))
+    kind = pred.get("activation", "linear")
+    if encoding is None or kind not in ("softmax", "sigmoid", "linear", "log_softmax"):
+        return failed(f"{wrapper['display']} was not run: its inputs cannot be rebuilt")
+    classes = int(truth.get("classes") or pred.get("units") or 1)
+    attempt = {"y_true": {"encoding": encoding, "classes": classes}, "y_pred": {"kind": kind},
+               "call": "compile", "reference": probe["loss"]}
+    user = {key: wrapper[key] for key in ("name", "source", "entry", "kind")}
+    report, problem = run_sandbox({"user": user, "attempts": [attempt], "seconds": seconds, "memory_mb": memory_mb},
+                                  seconds)
+    if report is None:
+        return failed(problem)
+    try:
+        (outcome,) = [_clean_outcome(raw) for raw in report.get("outcomes", [])]
+        reference = report["outcomes"][0].get("reference") if outcome["ok"] else None
+        reference = float(reference) if isinstance(reference, (int, float, str)) and outcome["ok"] else None
+    except (ValueError, TypeError, KeyError):
+        return failed("the user-defined loss's process answered garbage")
+    name = wrapper["display"]
+    if isinstance(report.get("setup_error"), str):
+        return failed(f"{name} could not be set up on its own: {_printable(report['setup_error'], 200)}")
+    if not outcome["ok"]:
+        return failed(f"{name} raises {outcome['error']} where the loss it wraps runs")
+    agrees = reference is not None and outcome["finite"] and math.isfinite(reference)
+    if not agrees or not _same(outcome["value"], reference):  # type: ignore[arg-type]
+        wrapped = _num(reference) if reference is not None else "nothing"
+        return failed(f"{name} computes {_num(outcome['value'])} where the loss it wraps computes {wrapped}")
+    joined = dict(result, evidence=f"{result['evidence']}; {name} itself computes the same as the loss it wraps")
+    isolation = _isolation_text(report.get("isolation"))
+    return dict(joined, isolation=isolation) if isolation else joined
+
+
 def run_probe(probe: Dict[str, Any], user_timeout: float = 120.0, memory_mb: int = 6144) -> Result:
     if "user" in probe:  # user code never runs in this process
         try:
             return run_user_probe(probe, user_timeout, memory_mb)
+        except Exception as exc:  # noqa: BLE001
+            return failed(f"probe failed: {type(exc).__name__}: {exc}"[:300])
+    if "wrapper" in probe:
+        library = {key: value for key, value in probe.items() if key != "wrapper"}
+        result = run_probe(library, user_timeout, memory_mb)
+        if result["verdict"] == "failed":
+            return result
+        try:
+            return check_wrapper(probe, result, user_timeout, memory_mb)
         except Exception as exc:  # noqa: BLE001
             return failed(f"probe failed: {type(exc).__name__}: {exc}"[:300])
     check = CHECKS.get(probe.get("check", ""))
