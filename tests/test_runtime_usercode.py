@@ -21,7 +21,8 @@ import libcst as cst
 import pytest
 
 from flake8_losslint.engine import analyze
-from flake8_losslint.runtime.usercode import Program, user_function_json
+from flake8_losslint.facts import LossSignature, Site
+from flake8_losslint.runtime.usercode import Program
 
 from .conftest import FIXTURES, ROOT
 
@@ -64,7 +65,8 @@ def my_loss(y_true, y_pred):
 def test_a_top_level_loss_is_cut_out_with_library_imports_and_literal_constants() -> None:
     module = cst.parse_module(USER_MODULE)
     function = module.body[-1]
-    assert user_function_json(module, function) == {
+    signature = LossSignature("my_loss", 2, 2, (), Site(function), Site(function.name))
+    assert Program(module).runnable(signature) == {
         "name": "my_loss",
         "source": "import tensorflow as tf\n"
         "from keras import ops, losses as keras_losses\n"

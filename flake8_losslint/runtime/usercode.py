@@ -264,10 +264,3 @@ def _constant_target(small: cst.BaseSmallStatement) -> Optional[str]:
     if isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
         return small.target.value
     return None
-
-
-def user_function_json(module: cst.Module, function: cst.FunctionDef) -> Optional[Runnable]:
-    """A top-level function of ``module``, ready to run on its own."""
-    if isinstance(function.asynchronous, cst.Asynchronous):
-        return None
-    return Program(module)._definition(function)
