@@ -77,7 +77,7 @@ def analyze_module(
     facts = extract(module, project, given, installed())
     reports = resolve(run_rules(facts), Positions(module), line_map, path)
     if runtime is not None and reports:
-        from .runtime import confirm
+        from .runtime import confirm  # never raises: on failure, the static reports and a notice
 
-        return confirm(reports, runtime)
+        return confirm(reports, runtime, module)
     return reports

@@ -63,10 +63,17 @@ class Report:
     evidence: Optional[str] = field(default=None, compare=False)  # what runtime confirmation found
 
     @property
+    def full_message(self) -> str:
+        """The message, then the runtime evidence (a sentence of its own) when there is any."""
+        if not self.evidence:
+            return self.message
+        separator = " " if self.message.endswith((".", "!", "?")) else ". "
+        return f"{self.message}{separator}{self.evidence}"
+
+    @property
     def text(self) -> str:
-        """``CODE message [evidence]``: what flake8 prints after the position."""
-        tail = f" {self.evidence}" if self.evidence else ""
-        return f"{self.code} {self.message}{tail}"
+        """``CODE message[. evidence]``: what flake8 prints after the position."""
+        return f"{self.code} {self.full_message}"
 
     @property
     def where(self) -> Location:
