@@ -69,7 +69,7 @@ def _operand(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx"):  # noqa: AN
     if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
         # tf.__version__.split(".")[0] or tf.__version__[0]
         index = node.slice[0].slice.value
-        if not isinstance(index, cst.Integer):
+        if not isinstance(index, cst.Integer) or not isinstance(index.evaluated_value, int):
             return None
         base = node.value
         if (
@@ -79,17 +79,18 @@ def _operand(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx"):  # noqa: AN
         ):
             inner = _operand(ev, base.func.value, ctx)
             if isinstance(inner, _Version) and inner.part is None:
-                return _Version(inner.library, int(index.value))
+                return _Version(inner.library, index.evaluated_value)
             return None
         inner = _operand(ev, base, ctx)
-        if isinstance(inner, _Version) and inner.part is None and index.value == "0":
+        if isinstance(inner, _Version) and inner.part is None and index.evaluated_value == 0:
             return _Version(inner.library, 0)  # the first character: the major version, for 1 and 2
         return None
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         text = node.evaluated_value
         return text if isinstance(text, str) else None
     if isinstance(node, cst.Integer):
-        return int(node.value)
+        value = node.evaluated_value
+        return value if isinstance(value, int) else None
     if isinstance(node, (cst.Attribute, cst.Name)):
         value = ev.value(node, ctx)
         if isinstance(value, LibRef) and value.qualname in _VERSION_ATTRIBUTES:
