@@ -1,0 +1,246 @@
+"""The fixer registry and the loop that applies fixes: ``Edit``/``Fix`` types, ``FixContext``,
+``apply_fix``, ``fix_source`` (fix and re-check, one fix at a time).  The fixers themselves
+live in one module per rule family (``activation``, ``labels``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+
+from ..engine import Report, analyze_module
+from ..rules import Finding
+from ..source.prefilter import worth_parsing
+from ..syntax.names import ImportTable, canonical, dotted_name
+
+# Which way to resolve a mismatch between a loss and the activation before it.
+STYLE_MINIMAL = "minimal"  # change the loss (from_logits), never the model
+STYLE_LOGITS = "logits"  # linear head + from_logits=True (LL101: drop the activation)
+STYLE_PROBABILITIES = "probabilities"  # softmax/sigmoid head + from_logits=False (LL102: add it)
+
+Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel]]
+
+
+@dataclass(frozen=True)
+class Edit:
+    target: cst.CSTNode = field(repr=False)  # replaced where it stands, found by identity
+    change: Change = field(repr=False)  # applied to the target as already updated
+
+
+@dataclass(frozen=True)
+class Fix:
+    code: str
+    description: str  # imperative, for people: "set from_logits=False"
+    safe: bool
+    edits: Tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Fixer:
+    code: str
+    build: Callable[[Finding, "FixContext"], Optional[Fix]]
+    summary: str  # what the fix does and when it is safe: the "Fix" section of the rule page
+
+
+FIXERS: Dict[str, Fixer] = {}
+
+
+def fixer(code: str, summary: str) -> Callable:
+    def register(build: Callable[[Finding, "FixContext"], Optional[Fix]]) -> Callable:
+        if code in FIXERS:
+            raise ValueError(f"duplicate fixer for {code}")
+        FIXERS[code] = Fixer(code, build, summary)
+        return build
+
+    return register
+
+
+class FixContext:
+    """The module being fixed, with the look-ups fixers need, computed on demand."""
+
+    def __init__(self, module: cst.Module, style: str = STYLE_MINIMAL) -> None:
+        self.module = module
+        self.style = style
+        self._parents: Optional[Dict[int, cst.CSTNode]] = None
+        self._imports: Optional[ImportTable] = None
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        if self._parents is None:
+            self._parents = _parent_table(self.module)
+        return self._parents.get(id(node))
+
+    @property
+    def imports(self) -> ImportTable:
+        if self._imports is None:
+            table = ImportTable()
+
+            class Imports(cst.CSTVisitor):
+                def visit_Import(self, node: cst.Import) -> None:
+                    table.visit_import(node)
+
+                def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+                    table.visit_import_from(node)
+
+            self.module.visit(Imports())
+            self._imports = table
+        return self._imports
+
+    def qualify(self, node: cst.CSTNode) -> Optional[str]:
+        """Canonical library name of a dotted expression, through the imports."""
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return None
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        base = self.imports.lookup(head)
+        if base is None:
+            return None
+        return canonical(f"{base}.{rest}" if rest else base)
+
+
+def _parent_table(module: cst.Module) -> Dict[int, cst.CSTNode]:
+    parents: Dict[int, cst.CSTNode] = {}
+    stack: List[cst.CSTNode] = []
+
+    class Parents(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if stack:
+                parents[id(node)] = stack[-1]
+            stack.append(node)
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            stack.pop()
+
+    module.visit(Parents())
+    return parents
+
+
+def fix_for(finding: Finding, ctx: FixContext) -> Optional[Fix]:
+    registered = FIXERS.get(finding.code)
+    if registered is None or finding.subject is None:
+        return None
+    return registered.build(finding, ctx)
+
+
+def apply_fix(module: cst.Module, fix: Fix) -> cst.Module:
+    changes: Dict[int, List[Change]] = {}
+    for edit in fix.edits:
+        changes.setdefault(id(edit.target), []).append(edit.change)
+
+    class Apply(cst.CSTTransformer):
+        def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+            for change in changes.get(id(original_node), ()):
+                updated_node = change(updated_node)
+                if isinstance(updated_node, cst.RemovalSentinel):
+                    break
+            return updated_node
+
+    return module.visit(Apply())
+
+
+# -- fixing a whole file ------------------------------------------------------------------------
+
+Keep = Callable[[str, List[Report]], List[Report]]  # (source, reports) -> the reports that count
+
+
+@dataclass
+class FixOutcome:
+    source: str
+    applied: List[Fix]
+    remaining: List[Report]
+
+
+def fix_source(
+    source: str,
+    keep: Keep = lambda source, reports: reports,
+    unsafe: bool = False,
+    style: str = STYLE_MINIMAL,
+    max_fixes: int = 200,
+) -> FixOutcome:
+    """Apply every allowed fix to ``source``, one at a time, re-checking after each.
+
+    ``keep`` filters the reports (selection, ``# noqa``): a finding it drops is
+    neither fixed nor remaining.
+    """
+    applied: List[Fix] = []
+    checked = _reports(source, keep)
+    reports = checked[1] if checked is not None else []
+    rejected: set = set()
+    while len(applied) < max_fixes and checked is not None:
+        module = cst.parse_module(source)
+        # The sites of findings must be nodes of the module we edit.
+        everything = analyze_module(module)
+        current = keep(source, everything)
+        ctx = FixContext(module, style)
+        progressed = False
+        for report in current:
+            key = (report.line, report.col, report.code)
+            if key in rejected:
+                continue
+            tried = try_fix(ctx, report, everything, current, keep, unsafe)
+            if tried is None:
+                rejected.add(key)
+                continue
+            fix, source, reports = tried
+            applied.append(fix)
+            rejected = set()
+            progressed = True
+            break
+        if not progressed:
+            break
+    return FixOutcome(source, applied, reports)
+
+
+def try_fix(
+    ctx: FixContext,
+    report: Report,
+    everything: Sequence[Report],
+    current: Sequence[Report],
+    keep: Keep,
+    unsafe: bool,
+) -> Optional[Tuple[Fix, str, List[Report]]]:
+    """The fix for ``report`` (one of ``current``, the kept reports among ``everything``
+    that ``ctx.module`` has), with the fixed source and its kept reports, if it is allowed
+    and it works: the result parses, has fewer kept findings, and no code gained a
+    finding, whether selected or silenced or not."""
+    if report.finding is None:
+        return None
+    fix = fix_for(report.finding, ctx)
+    if fix is None or not (fix.safe or unsafe):
+        return None
+    candidate = apply_fix(ctx.module, fix).code
+    if candidate == ctx.module.code:
+        return None
+    checked = _reports(candidate, keep)
+    if checked is None:
+        return None
+    after_everything, after = checked
+    if len(after) >= len(current) or not _no_code_gains(everything, after_everything):
+        return None
+    return fix, candidate, after
+
+
+def _reports(source: str, keep: Keep) -> Optional[Tuple[List[Report], List[Report]]]:
+    """All the reports of ``source`` and the kept ones; None if it does not parse."""
+    if not worth_parsing(source):
+        return [], []
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return None
+    everything = analyze_module(module)
+    return everything, keep(source, everything)
+
+
+def _no_code_gains(before: Sequence[Report], after: Sequence[Report]) -> bool:
+    counts: Dict[str, int] = {}
+    for report in before:
+        counts[report.code] = counts.get(report.code, 0) + 1
+    for report in after:
+        counts[report.code] = counts.get(report.code, 0) - 1
+        if counts[report.code] < 0:
+            return False
+    return True
