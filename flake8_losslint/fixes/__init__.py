@@ -31,14 +31,11 @@ module::
 from __future__ import annotations
 
 from . import activation, labels  # noqa: F401 - each registers its fixers
+from .context import STYLE_LOGITS, STYLE_MINIMAL, STYLE_PROBABILITIES, FixContext
 from .driver import (
     FIXERS,
-    STYLE_LOGITS,
-    STYLE_MINIMAL,
-    STYLE_PROBABILITIES,
     Edit,
     Fix,
-    FixContext,
     Fixer,
     FixOutcome,
     Keep,

@@ -16,7 +16,8 @@ from ..facts import BINARY, LINEAR, LOG_SOFTMAX, SIGMOID, SOFTMAX, Head, LossUse
 from ..interp.domains import keras as kb
 from ..rules import Finding
 from ..syntax.names import canonical
-from .driver import STYLE_LOGITS, STYLE_PROBABILITIES, Edit, Fix, FixContext, fixer
+from .context import STYLE_LOGITS, STYLE_PROBABILITIES, FixContext
+from .driver import Edit, Fix, fixer
 from .edits import add_keyword, remove_argument, remove_element, replace, string_literal
 
 # Homes whose softmax, sigmoid and log_softmax all exist (checked on TF 2.21, Keras 3.15.1).

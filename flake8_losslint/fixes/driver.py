@@ -12,12 +12,7 @@ import libcst as cst
 from ..engine import Report, analyze_module
 from ..rules import Finding
 from ..source.prefilter import worth_parsing
-from ..syntax.names import ImportTable, canonical, dotted_name
-
-# Which way to resolve a mismatch between a loss and the activation before it.
-STYLE_MINIMAL = "minimal"  # change the loss (from_logits), never the model
-STYLE_LOGITS = "logits"  # linear head + from_logits=True (LL101: drop the activation)
-STYLE_PROBABILITIES = "probabilities"  # softmax/sigmoid head + from_logits=False (LL102: add it)
+from .context import STYLE_MINIMAL, FixContext
 
 Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel]]
 
@@ -54,68 +49,6 @@ def fixer(code: str, summary: str) -> Callable:
         return build
 
     return register
-
-
-class FixContext:
-    """The module being fixed, with the look-ups fixers need, computed on demand."""
-
-    def __init__(self, module: cst.Module, style: str = STYLE_MINIMAL) -> None:
-        self.module = module
-        self.style = style
-        self._parents: Optional[Dict[int, cst.CSTNode]] = None
-        self._imports: Optional[ImportTable] = None
-
-    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
-        if self._parents is None:
-            self._parents = _parent_table(self.module)
-        return self._parents.get(id(node))
-
-    @property
-    def imports(self) -> ImportTable:
-        if self._imports is None:
-            table = ImportTable()
-
-            class Imports(cst.CSTVisitor):
-                def visit_Import(self, node: cst.Import) -> None:
-                    table.visit_import(node)
-
-                def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-                    table.visit_import_from(node)
-
-            self.module.visit(Imports())
-            self._imports = table
-        return self._imports
-
-    def qualify(self, node: cst.CSTNode) -> Optional[str]:
-        """Canonical library name of a dotted expression, through the imports."""
-        if not isinstance(node, (cst.Name, cst.Attribute)):
-            return None
-        dotted = dotted_name(node)
-        if dotted is None:
-            return None
-        head, _, rest = dotted.partition(".")
-        base = self.imports.lookup(head)
-        if base is None:
-            return None
-        return canonical(f"{base}.{rest}" if rest else base)
-
-
-def _parent_table(module: cst.Module) -> Dict[int, cst.CSTNode]:
-    parents: Dict[int, cst.CSTNode] = {}
-    stack: List[cst.CSTNode] = []
-
-    class Parents(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if stack:
-                parents[id(node)] = stack[-1]
-            stack.append(node)
-            return True
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            stack.pop()
-
-    module.visit(Parents())
-    return parents
 
 
 def fix_for(finding: Finding, ctx: FixContext) -> Optional[Fix]:

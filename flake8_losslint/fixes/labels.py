@@ -16,7 +16,8 @@ from ..facts import LabelUse
 from ..interp.domains import keras as kb
 from ..rules import Finding
 from ..syntax.names import canonical, dotted_name
-from .driver import Edit, Fix, FixContext, fixer
+from .context import FixContext
+from .driver import Edit, Fix, fixer
 from .edits import replace, string_literal
 
 # -- LL201/LL202: switch the loss to the encoding the labels have -------------------------------
@@ -66,105 +67,6 @@ _ENCODING_METRICS = frozenset(
     f"keras.metrics.{name}" for name in list(_METRICS_TO_CATEGORICAL) + list(_METRICS_TO_SPARSE)
 )
 
-_FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"})
-
-
-class _NameUses(cst.CSTVisitor):
-    """Where one identifier is bound and read in the whole module (scopes are ignored:
-    more uses only make a fix unsafe)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.loads: List[cst.Name] = []
-        self.bindings = 0
-        self._targets: set = set()
-
-    def _mark_targets(self, node: cst.CSTNode) -> None:
-        class Mark(cst.CSTVisitor):
-            def visit_Name(inner, name: cst.Name) -> None:  # noqa: N805
-                self._targets.add(id(name))
-
-            def visit_Attribute(inner, attribute: cst.Attribute) -> bool:  # noqa: N805
-                return False  # obj.x = ... binds no name
-
-            def visit_Subscript(inner, subscript: cst.Subscript) -> bool:  # noqa: N805
-                return False
-
-        node.visit(Mark())
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._mark_targets(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._mark_targets(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._mark_targets(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._mark_targets(node.target)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._mark_targets(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._mark_targets(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._mark_targets(node.target)
-
-    def visit_Param(self, node: cst.Param) -> None:
-        self._targets.add(id(node.name))
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._targets.add(id(node.name))
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._targets.add(id(node.name))
-
-    def _imported(self, alias: cst.ImportAlias) -> None:
-        if alias.asname is not None:
-            bound = alias.asname.name
-            if isinstance(bound, cst.Name) and bound.value == self.name:
-                self.bindings += 1
-            return
-        dotted = dotted_name(alias.name)
-        if dotted is not None and dotted.split(".")[0] == self.name:
-            self.bindings += 1  # ``import a.b`` binds ``a``; ``from m import a`` binds ``a``
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        for alias in node.names:
-            self._imported(alias)
-        return False  # the imported paths are no loads
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                self._imported(alias)
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # ``x.attr``: the attr is no name of ours
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)  # ``f(name=...)``: the keyword is no name of ours
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value != self.name:
-            return
-        if id(node) in self._targets:
-            self.bindings += 1
-        else:
-            self.loads.append(node)
-
-
-def _name_uses(module: cst.Module, name: str) -> _NameUses:
-    uses = _NameUses(name)
-    module.visit(uses)
-    return uses
-
 
 def _is_method_call(node: Optional[cst.CSTNode], methods: frozenset) -> bool:
     return (
@@ -190,7 +92,7 @@ def _only_fit_of_model(compile_call: cst.Call, use_call: cst.CSTNode, ctx: FixCo
         return False
     if _enclosing_function(compile_call, ctx) is not _enclosing_function(use_call, ctx):
         return False
-    uses = _name_uses(ctx.module, func.value.value)
+    uses = ctx.name_uses(func.value.value)
     if uses.bindings != 1:
         return False
     fits = 0
@@ -201,7 +103,7 @@ def _only_fit_of_model(compile_call: cst.Call, use_call: cst.CSTNode, ctx: FixCo
         call = ctx.parent(parent)
         if parent.attr.value == "compile" and call is not compile_call:
             return False  # compiled again
-        if parent.attr.value in _FIT_METHODS:
+        if parent.attr.value in kb.FIT_METHODS:
             if call is not use_call:
                 return False  # trained or evaluated elsewhere, maybe on other labels
             fits += 1
@@ -220,7 +122,7 @@ def _loss_places(loss_node: cst.CSTNode, use_call: cst.CSTNode, ctx: FixContext)
         targets = parent.targets
         if len(targets) != 1 or not isinstance(targets[0].target, cst.Name):
             return None, False
-        uses = _name_uses(ctx.module, targets[0].target.value)
+        uses = ctx.name_uses(targets[0].target.value)
         if uses.bindings != 1 or len(uses.loads) != 1:
             return None, False
         expression = uses.loads[0]
@@ -290,7 +192,7 @@ def _renamed_reference(
         return qualname, target, [replace(expr, renamed)]
     if not isinstance(expr, cst.Name) or expr.value != old:
         return None  # imported under another name: we do not invent one for the counterpart
-    new_uses = _name_uses(ctx.module, new)
+    new_uses = ctx.name_uses(new)
     if ctx.imports.lookup(new) is not None:  # already imported
         if ctx.qualify(cst.Name(new)) != target or new_uses.bindings != 1:
             return None
@@ -305,7 +207,7 @@ def _renamed_reference(
     if module is None or canonical(f"{module}.{new}") != target:
         return None
     edits = [replace(expr, cst.Name(new))]
-    if len(_name_uses(ctx.module, old).loads) == 1:  # the import served only this use: rename it
+    if len(ctx.name_uses(old).loads) == 1:  # the import served only this use: rename it
         edits.append(replace(alias.name, cst.Name(new)))
     else:
         extended = _extend_import(statement, new)
