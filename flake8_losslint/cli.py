@@ -24,7 +24,7 @@ import libcst as cst
 
 from . import __version__
 from .docs import rule_page
-from .engine import Report, analyze_module, parse
+from .engine import Report, examine, parse
 from .report import LineMap
 from .report import formats as output
 from .source import notebooks
@@ -36,7 +36,7 @@ from .fixes import (
     STYLE_PROBABILITIES,
     FixContext,
     fix_source,
-    try_fix,
+    fixable,
 )
 from .noqa import NoqaFilter
 from .options import add_argparse_options, runtime_settings
@@ -230,21 +230,21 @@ class Run:
 def _fix_labels(
     source: str, keep: Keep, style: str, unsafe_only: bool, line_map: Optional[LineMap] = None
 ) -> List[Tuple[Report, Optional[str]]]:
-    """The reports of ``source``, each with the fix `losslint fix` would really apply
-    ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
+    """The reports of ``source``, each with what `losslint fix` would do for it ("safe" or
+    "unsafe"; None when there is no fix), as the fixer registry decides it: no fix is
+    applied or re-checked here (``losslint fix`` does that)."""
     module = parse(source)
-    everything = analyze_module(module, line_map=line_map)
-    reports = keep(source, everything)
-    ctx = FixContext(module, style)
+    analysis = examine(module, line_map)
+    reports = keep(source, analysis.reports)
+    ctx = FixContext(module, style, analysis.facts)
     labelled = []
     for report in reports:
         try:
-            tried = try_fix(ctx, report, everything, reports, keep, unsafe=True)
+            label = fixable(report.finding, ctx) if report.finding is not None else None
         except Exception:  # noqa: BLE001 - a fixer bug must not hide the finding
-            tried = None
-        label = None if tried is None else ("safe" if tried[0].safe else "unsafe")
+            label = None
         if unsafe_only and label == "safe":
-            label = None  # it was tried and did not hold
+            label = None  # `losslint fix` tried it, and it did not hold
         labelled.append((report, label))
     return labelled
 

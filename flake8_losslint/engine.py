@@ -5,17 +5,19 @@ Shared by the flake8 plugin and the ``losslint`` command.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, List, Optional
 
 import libcst as cst
 
+from .facts import Facts
 from .facts.extract import extract
 from .report import LineMap, Positions, Report, resolve
 from .rules import run_rules
 from .source.guard import check_parsable, gc_paused
 from .source.prefilter import worth_parsing
 
-__all__ = ["Report", "analyze", "analyze_module", "analyze_notebook", "parse"]
+__all__ = ["Analysis", "Report", "analyze", "analyze_module", "analyze_notebook", "examine", "parse"]
 
 
 @gc_paused()
@@ -51,9 +53,22 @@ def parse(source: str) -> cst.Module:
 def analyze_module(module: cst.Module, runtime: Optional[Any] = None, line_map: Optional[LineMap] = None) -> List[Report]:
     """Findings for a parsed module; the findings' sites are nodes of ``module``
     (the autofixes edit that very tree).  ``runtime`` and ``line_map`` as for ``analyze``."""
-    reports = resolve(run_rules(extract(module)), Positions(module), line_map)
+    reports = examine(module, line_map).reports
     if runtime is not None and reports:
         from .runtime import confirm
 
         return confirm(reports, runtime)
     return reports
+
+
+@dataclass(frozen=True)
+class Analysis:
+    facts: Facts
+    reports: List[Report]
+
+
+def examine(module: cst.Module, line_map: Optional[LineMap] = None) -> Analysis:
+    """The facts of a parsed module and its findings: the autofixes read both (whether a
+    fix would break another use of the same loss is a question about facts, not findings)."""
+    facts = extract(module)
+    return Analysis(facts, resolve(run_rules(facts), Positions(module), line_map))

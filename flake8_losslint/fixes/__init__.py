@@ -34,6 +34,8 @@ from . import activation, labels  # noqa: F401 - each registers its fixers
 from .context import STYLE_LOGITS, STYLE_MINIMAL, STYLE_PROBABILITIES, FixContext
 from .driver import (
     FIXERS,
+    SAFE,
+    UNSAFE,
     Edit,
     Fix,
     Fixer,
@@ -42,12 +44,14 @@ from .driver import (
     apply_fix,
     fix_for,
     fix_source,
+    fixable,
     fixer,
-    try_fix,
 )
 
 __all__ = [
     "FIXERS",
+    "SAFE",
+    "UNSAFE",
     "STYLE_LOGITS",
     "STYLE_MINIMAL",
     "STYLE_PROBABILITIES",
@@ -60,6 +64,6 @@ __all__ = [
     "apply_fix",
     "fix_for",
     "fix_source",
+    "fixable",
     "fixer",
-    "try_fix",
 ]

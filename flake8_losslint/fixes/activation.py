@@ -8,17 +8,19 @@ through the file's own imports.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+import dataclasses
+from typing import Any, List, Optional, Tuple
 
 import libcst as cst
 
-from ..facts import BINARY, LINEAR, LOG_SOFTMAX, SIGMOID, SOFTMAX, Head, LossUse
+from ..facts import BINARY, LINEAR, LOG_SOFTMAX, SIGMOID, SOFTMAX, Facts, Head, LayerFact, LossSpec, LossUse, Site
 from ..interp.domains import keras as kb
 from ..rules import Finding
 from ..syntax.names import canonical
 from .context import STYLE_LOGITS, STYLE_PROBABILITIES, FixContext
 from .driver import Edit, Fix, fixer
 from .edits import add_keyword, remove_argument, remove_element, replace, string_literal
+from .effects import Effect, changing
 
 # Homes whose softmax, sigmoid and log_softmax all exist (checked on TF 2.21, Keras 3.15.1).
 _RENAMABLE_HOMES = ("tensorflow.nn.", "keras.activations.", "keras.ops.")
@@ -227,6 +229,28 @@ def _set_from_logits(use: LossUse, value: bool, ctx: FixContext) -> Optional[Edi
     return replace(node, cst.parse_expression(f"{spelled}(from_logits={literal.value})"))
 
 
+def _loss_becomes(use: LossUse, **changes: Any) -> Effect:
+    return changing(LossSpec, "site", use.loss.site, **changes)
+
+
+def _activation_becomes(site: Optional[Site], activation: str) -> Optional[Effect]:
+    """The head (and the layer) whose activation is written at ``site`` ends in ``activation``."""
+    return changing((Head, LayerFact), "activation_site", site, activation=activation) if site is not None else None
+
+
+def _sigmoid_instead_of_softmax(site: Site) -> Effect:
+    heads = _activation_becomes(site, SIGMOID)
+    assert heads is not None
+
+    def change(fact: Any) -> Any:
+        if isinstance(fact, Facts):  # a sigmoid is no softmax over one unit
+            kept = tuple(head for head in fact.single_unit_softmax if head.activation_site != site)
+            return dataclasses.replace(fact, single_unit_softmax=kept)
+        return heads.change(fact)
+
+    return Effect(site, change)
+
+
 @fixer(
     "LL101",
     "`losslint fix` sets `from_logits=False` on the loss (safe: the model is not touched). "
@@ -238,12 +262,20 @@ def _from_logits_on_probabilities(finding: Finding, ctx: FixContext) -> Optional
     use = finding.subject
     if not isinstance(use, LossUse):
         return None
-    activation = use.prediction.activation
+    head = use.prediction
     if ctx.style == STYLE_LOGITS:
-        edit = drop_activation(use.prediction, ctx)
-        return Fix("LL101", f"remove the {activation} and keep from_logits=True", False, (edit,)) if edit else None
+        edit = drop_activation(head, ctx)
+        if edit is None:
+            return None
+        # Without its activation= argument a layer is linear; a removed Softmax() or
+        # tf.nn.softmax(x) leaves whatever came before it, which the head does not record.
+        linear = head.activation_site is not None and isinstance(head.activation_site.node, cst.Arg)
+        effect = _activation_becomes(head.activation_site, LINEAR) if linear else None
+        return Fix("LL101", f"remove the {head.activation} and keep from_logits=True", False, (edit,), effect)
     edit = _set_from_logits(use, False, ctx)
-    return Fix("LL101", "set from_logits=False", True, (edit,)) if edit else None
+    if edit is None:
+        return None
+    return Fix("LL101", "set from_logits=False", True, (edit,), _loss_becomes(use, from_logits=False))
 
 
 @fixer(
@@ -265,9 +297,14 @@ def _probabilities_loss_on_logits(finding: Finding, ctx: FixContext) -> Optional
         if wanted == SOFTMAX and use.prediction.units == 1:
             return None  # a softmax over one unit is LL103
         edit = add_activation(use.prediction, wanted, ctx)
-        return Fix("LL102", f"end the model with a {wanted}", False, (edit,)) if edit else None
+        if edit is None:
+            return None
+        effect = _activation_becomes(use.prediction.activation_site, wanted)
+        return Fix("LL102", f"end the model with a {wanted}", False, (edit,), effect)
     edit = _set_from_logits(use, True, ctx)
-    return Fix("LL102", "set from_logits=True", True, (edit,)) if edit else None
+    if edit is None:
+        return None
+    return Fix("LL102", "set from_logits=True", True, (edit,), _loss_becomes(use, from_logits=True))
 
 
 @fixer(
@@ -283,4 +320,6 @@ def _softmax_on_single_unit(finding: Finding, ctx: FixContext) -> Optional[Fix]:
     if site is None:
         return None
     edit = rename_activation(site.node, SOFTMAX, SIGMOID, ctx)
-    return Fix("LL103", "use a sigmoid", True, (edit,)) if edit else None
+    if edit is None:
+        return None
+    return Fix("LL103", "use a sigmoid", True, (edit,), _sigmoid_instead_of_softmax(site))

@@ -12,9 +12,12 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from ..facts import Facts, Site
+from ..rules import Finding, run_rules
 from ..syntax.collect import collect
 from ..syntax.names import ImportTable, dotted_name, qualify
 from ..syntax.walk import walk
+from .effects import Place, places
 
 # Which way to resolve a mismatch between a loss and the activation before it.
 STYLE_MINIMAL = "minimal"  # change the loss (from_logits), never the model
@@ -32,12 +35,31 @@ class NameUses:
 
 
 class FixContext:
-    def __init__(self, module: cst.Module, style: str = STYLE_MINIMAL) -> None:
+    """``module`` is what the fixes edit; ``facts`` are its facts (the analysis of that
+    very module), for a fixer to see the other uses of what it changes."""
+
+    def __init__(self, module: cst.Module, style: str = STYLE_MINIMAL, facts: Optional[Facts] = None) -> None:
         self.module = module
         self.style = style
+        self.facts = facts if facts is not None else Facts()
+        self._findings: Optional[List[Finding]] = None
+        self._places: Optional[Dict[Site, List[Place]]] = None
         self._parents: Optional[Dict[int, cst.CSTNode]] = None
         self._imports: Optional[ImportTable] = None
         self._names: Optional[Dict[str, NameUses]] = None
+
+    @property
+    def findings(self) -> List[Finding]:
+        """What the rules find in ``facts`` (before positions, duplicates included)."""
+        if self._findings is None:
+            self._findings = run_rules(self.facts)
+        return self._findings
+
+    def places(self, site: Site) -> List[Place]:
+        """Where the facts that hold ``site`` are (see effects.py)."""
+        if self._places is None:
+            self._places = places(self.facts)
+        return self._places.get(site, [])
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         if self._parents is None:

@@ -9,10 +9,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from ..engine import Report, analyze_module
+from ..engine import Report, analyze_module, examine
 from ..rules import Finding
 from ..source.prefilter import worth_parsing
 from .context import STYLE_MINIMAL, FixContext
+from .effects import Effect, holds
 
 Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel]]
 
@@ -29,20 +30,40 @@ class Fix:
     description: str  # imperative, for people: "set from_logits=False"
     safe: bool
     edits: Tuple[Edit, ...]
+    # What the edits do to the facts, for `losslint check` to judge the fix without making
+    # it (see effects.py); None when the fixer cannot say.
+    effect: Optional[Effect] = field(default=None, repr=False, compare=False)
+
+
+# What ``losslint fix`` would do for a finding: apply the fix, apply it only with
+# ``--unsafe-fixes``, or nothing (None).
+SAFE = "safe"
+UNSAFE = "unsafe"
 
 
 @dataclass(frozen=True)
 class Fixer:
     code: str
-    build: Callable[[Finding, "FixContext"], Optional[Fix]]
+    build: Callable[[Finding, FixContext], Optional[Fix]]
     summary: str  # what the fix does and when it is safe: the "Fix" section of the rule page
+
+    def fixable(self, finding: Finding, ctx: FixContext) -> Optional[str]:
+        """SAFE, UNSAFE or None, from the very facts and look-ups ``build`` uses: the fix is
+        built (its edits are functions, not yet run) but not applied; its effect on the
+        facts, when it has one, is judged by the rules as the fix loop judges the result."""
+        fix = self.build(finding, ctx)
+        if fix is None:
+            return None
+        if fix.effect is not None and not holds(finding, fix.effect, ctx.facts, ctx.places(fix.effect.site), ctx.findings):
+            return None
+        return SAFE if fix.safe else UNSAFE
 
 
 FIXERS: Dict[str, Fixer] = {}
 
 
 def fixer(code: str, summary: str) -> Callable:
-    def register(build: Callable[[Finding, "FixContext"], Optional[Fix]]) -> Callable:
+    def register(build: Callable[[Finding, FixContext], Optional[Fix]]) -> Callable:
         if code in FIXERS:
             raise ValueError(f"duplicate fixer for {code}")
         FIXERS[code] = Fixer(code, build, summary)
@@ -56,6 +77,19 @@ def fix_for(finding: Finding, ctx: FixContext) -> Optional[Fix]:
     if registered is None or finding.subject is None:
         return None
     return registered.build(finding, ctx)
+
+
+def fixable(finding: Finding, ctx: FixContext) -> Optional[str]:
+    """What ``losslint fix`` would do for ``finding`` (a finding of ``ctx.module``):
+    SAFE, UNSAFE (only with ``--unsafe-fixes``) or None, decided without re-analysing.
+
+    ``fix_source`` re-analyses the source after each fix before keeping it; here a fix's
+    effect on the facts is judged instead, so the two can differ where a fixer declares
+    no effect, or where the re-analysed source holds facts the effect did not foresee."""
+    registered = FIXERS.get(finding.code)
+    if registered is None or finding.subject is None:
+        return None
+    return registered.fixable(finding, ctx)
 
 
 def apply_fix(module: cst.Module, fix: Fix) -> cst.Module:
@@ -105,9 +139,10 @@ def fix_source(
     while len(applied) < max_fixes and checked is not None:
         module = cst.parse_module(source)
         # The sites of findings must be nodes of the module we edit.
-        everything = analyze_module(module)
+        analysis = examine(module)
+        everything = analysis.reports
         current = keep(source, everything)
-        ctx = FixContext(module, style)
+        ctx = FixContext(module, style, analysis.facts)
         progressed = False
         for report in current:
             key = (report.line, report.col, report.code)

@@ -12,12 +12,13 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from ..facts import LabelUse
+from ..facts import CATEGORICAL, SPARSE_CATEGORICAL, LabelUse, LossSpec
 from ..interp.domains import keras as kb
 from ..rules import Finding
 from ..syntax.names import canonical, dotted_name
 from .context import FixContext
 from .driver import Edit, Fix, fixer
+from .effects import changing
 from .edits import replace, string_literal
 
 # -- LL201/LL202: switch the loss to the encoding the labels have -------------------------------
@@ -335,7 +336,8 @@ def _switch_encoding(finding: Finding, ctx: FixContext, to: str) -> Optional[Fix
         if switched:
             description += " (and " + ", ".join(switched) + " in the metrics)"
         safe = safe and seen
-    return Fix(finding.code, description, safe, tuple(edits))
+    family = CATEGORICAL if to == "categorical" else SPARSE_CATEGORICAL
+    return Fix(finding.code, description, safe, tuple(edits), changing(LossSpec, "site", use.loss.site, family=family))
 
 
 @fixer(
@@ -353,7 +355,9 @@ def _switch_encoding(finding: Finding, ctx: FixContext, to: str) -> Optional[Fix
     "other use, else extended on its line); a name imported `as` something else gets no fix. "
     "Metric strings of the same `compile` that assume the labels' old encoding "
     "(`'sparse_categorical_accuracy'`, `'sparse_top_k_categorical_accuracy'`) are switched too; "
-    "a metric object of that kind (`SparseCategoricalAccuracy()`) means no fix. "
+    "a metric object of that kind (`SparseCategoricalAccuracy()`) means no fix, and so do "
+    "integer labels meeting the same loss elsewhere (`fit`'s own labels beside one-hot "
+    "`validation_data`): no loss fits both. "
     "Safe when the loss is used in exactly one place: a loss called directly, a loss object used "
     "once, or a `compile` whose model is trained or evaluated in this file only by the call with "
     "the one-hot labels, in the same function, and passed nowhere (metrics written as literals). "
@@ -377,7 +381,8 @@ def _sparse_loss_one_hot_labels(finding: Finding, ctx: FixContext) -> Optional[F
     "a third positional argument) gets no fix, nor does `categorical_focal_crossentropy`, which has "
     "no sparse counterpart. Imports, metric strings (`'categorical_accuracy'` becomes "
     "`'sparse_categorical_accuracy'`) and safety are as for LL201: safe only when the loss is used "
-    "in exactly one place, else unsafe. One-hot encoding the labels instead is left to you.",
+    "in exactly one place, else unsafe; one-hot labels meeting the same loss elsewhere mean no fix. "
+    "One-hot encoding the labels instead is left to you.",
 )
 def _categorical_loss_integer_labels(finding: Finding, ctx: FixContext) -> Optional[Fix]:
     return _switch_encoding(finding, ctx, "sparse")
