@@ -1,6 +1,7 @@
-"""The fixer registry and the loop that applies fixes: ``Edit``/``Fix`` types, ``FixContext``,
-``apply_fix``, ``fix_source`` (fix and re-check, one fix at a time).  The fixers themselves
-live in one module per rule family (``activation``, ``labels``)."""
+"""The fixer registry and what is done with it: the ``Edit``/``Fix``/``Fixer`` types,
+``fixable`` (what ``losslint check`` says of a finding, without fixing), ``apply_fix``, and
+``fix_source`` (``losslint fix``: fix and re-check, one fix at a time).  The fixers
+themselves live in one module per rule family (``activation``, ``labels``)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ class Fixer:
         fix = self.build(finding, ctx)
         if fix is None:
             return None
-        if fix.effect is not None and not holds(finding, fix.effect, ctx.facts, ctx.places(fix.effect.site), ctx.findings):
+        effect = fix.effect
+        if effect is not None and not holds(finding, effect, ctx.facts, ctx.places(effect.site), ctx.findings):
             return None
         return SAFE if fix.safe else UNSAFE
 
