@@ -231,8 +231,8 @@ def _fix_labels(
     source: str, keep: Keep, style: str, unsafe_only: bool, line_map: Optional[LineMap] = None
 ) -> List[Tuple[Report, Optional[str]]]:
     """The reports of ``source``, each with what `losslint fix` would do for it ("safe" or
-    "unsafe"; None when there is no fix), as the fixer registry decides it: no fix is
-    applied or re-checked here (``losslint fix`` does that)."""
+    "unsafe"; None when there is no fix, or it would not re-check clean), as the fixer
+    registry decides it: no fix is made here (``fixes.fixable``)."""
     module = parse(source)
     analysis = examine(module, line_map)
     reports = keep(source, analysis.reports)
