@@ -24,7 +24,7 @@ import libcst as cst
 
 from . import __version__
 from .docs import rule_page
-from .engine import Report, analyze_module, parse
+from .engine import Report, examine, parse
 from .report import LineMap
 from .report import formats as output
 from .source import notebooks
@@ -36,7 +36,7 @@ from .fixes import (
     STYLE_PROBABILITIES,
     FixContext,
     fix_source,
-    try_fix,
+    fixable,
 )
 from .noqa import NoqaFilter
 from .options import add_argparse_options, runtime_settings, target_of
@@ -241,21 +241,21 @@ def _fix_labels(
     path: Optional[str] = None,
     target: Any = None,
 ) -> List[Tuple[Report, Optional[str]]]:
-    """The reports of ``source``, each with the fix `losslint fix` would really apply
-    ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
+    """The reports of ``source``, each with what `losslint fix` would do for it ("safe" or
+    "unsafe"; None when there is no fix, or it would not re-check clean), as the fixer
+    registry decides it: no fix is made here (``fixes.fixable``)."""
     module = parse(source)
-    everything = analyze_module(module, line_map=line_map, path=path, target=target)
-    reports = keep(source, everything)
-    ctx = FixContext(module, style)
+    analysis = examine(module, line_map, path, target)
+    reports = keep(source, analysis.reports)
+    ctx = FixContext(module, style, analysis.facts)
     labelled = []
     for report in reports:
         try:
-            tried = try_fix(ctx, report, everything, reports, keep, unsafe=True)
+            label = fixable(report.finding, ctx) if report.finding is not None else None
         except Exception:  # noqa: BLE001 - a fixer bug must not hide the finding
-            tried = None
-        label = None if tried is None else ("safe" if tried[0].safe else "unsafe")
+            label = None
         if unsafe_only and label == "safe":
-            label = None  # it was tried and did not hold
+            label = None  # `losslint fix` tried it, and it did not hold
         labelled.append((report, label))
     return labelled
 
@@ -292,7 +292,9 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
     fixed, labelled, applied = file.source, [], 0
     if worth_parsing(file.source):
         parse(file.source)  # a file we cannot parse is an error, not "nothing to fix"
-        outcome = fix_source(file.source, keep, unsafe=args.unsafe_fixes, style=args.style)
+        outcome = fix_source(
+            file.source, keep, unsafe=args.unsafe_fixes, style=args.style, path=file.disk_path, target=target_of(args)
+        )
         fixed, applied = outcome.source, len(outcome.applied)
         if outcome.remaining:
             # What could be fixed was; what remains is fixable with --unsafe-fixes, if at all.

@@ -5,10 +5,12 @@ Shared by the flake8 plugin and the ``losslint`` command.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, List, Optional
 
 import libcst as cst
 
+from .facts import Facts
 from .facts.extract import extract
 from .interp.project import Project
 from .report import LineMap, Positions, Report, resolve
@@ -17,7 +19,7 @@ from .source.guard import check_parsable, gc_paused
 from .source.prefilter import worth_parsing
 from .source.target import NONE, Target, installed, pinned
 
-__all__ = ["Report", "analyze", "analyze_module", "analyze_notebook", "parse"]
+__all__ = ["Analysis", "Report", "analyze", "analyze_module", "analyze_notebook", "examine", "parse"]
 
 
 @gc_paused()
@@ -72,12 +74,30 @@ def analyze_module(
 ) -> List[Report]:
     """Findings for a parsed module; the findings' sites are nodes of ``module``
     (the autofixes edit that very tree).  Arguments as for ``analyze``."""
-    project = Project(path) if path else None
-    given = target if target is not None and target.known else (pinned(path) if path else NONE)
-    facts = extract(module, project, given, installed())
-    reports = resolve(run_rules(facts), Positions(module), line_map, path)
+    reports = examine(module, line_map, path, target).reports
     if runtime is not None and reports:
         from .runtime import confirm  # never raises: on failure, the static reports and a notice
 
         return confirm(reports, runtime)
     return reports
+
+
+@dataclass(frozen=True)
+class Analysis:
+    facts: Facts
+    reports: List[Report]
+
+
+def examine(
+    module: cst.Module,
+    line_map: Optional[LineMap] = None,
+    path: Optional[str] = None,
+    target: Optional[Target] = None,
+) -> Analysis:
+    """The facts of a parsed module and its findings: the autofixes read both (whether a
+    fix would break another use of the same loss is a question about facts, not findings).
+    Arguments as for ``analyze``."""
+    project = Project(path) if path else None
+    given = target if target is not None and target.known else (pinned(path) if path else NONE)
+    facts = extract(module, project, given, installed())
+    return Analysis(facts, resolve(run_rules(facts), Positions(module), line_map, path))

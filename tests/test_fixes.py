@@ -1,114 +1,224 @@
-"""``losslint fix`` on copies of the fixtures: the result re-checks clean, is the corrected
-twin where the twin shows that very fix, and a second run changes nothing."""
+"""``losslint fix`` as users meet it.
+
+Every fixture is fixed (in this process, through ``cli.main``) in each way the command
+runs, and the result must be its pinned file byte for byte (``tests/fixed_fixtures.py``
+names them; ``python scripts/pin_fixed_fixtures.py`` rewrites them).  The "fixable" label
+``losslint check`` prints must be what ``losslint fix`` then does.  The small sources
+below pin the fixes' edge cases: layout, imports, what is left to the user.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-import shutil
+from collections import Counter
 from pathlib import Path
-from typing import Tuple
+from typing import List, Sequence, Tuple
 
 import pytest
 
+from flake8_losslint import engine
+from flake8_losslint.fixes import (
+    FIXERS,
+    SAFE,
+    STYLE_LOGITS,
+    STYLE_MINIMAL,
+    STYLE_PROBABILITIES,
+    UNSAFE,
+    FixContext,
+    driver,
+    fixable,
+)
+
 from .cli_run import losslint
 from .conftest import FIXTURES
-
-_EXPECT_COMMENT = re.compile(r"  # expect: [A-Z0-9: ]+$", re.MULTILINE)
-
-TWIN = "twin"  # fixed file == the *_ok.py twin (less the # expect comments)
-CLEAN = "clean"  # fixed file re-checks clean; the twin shows another fix
-NO_FIX = "no fix"  # nothing certain to do: the file is left as it is
-
-UNSAFE_LOGITS = ("--logits-style", "--unsafe-fixes")
-UNSAFE_PROBABILITIES = ("--probabilities-style", "--unsafe-fixes")
-
-# fixture, options, outcome
-CASES: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
-    ("LL101/activation_layer_direct_call.py", (), CLEAN),
-    ("LL101/activation_layer_direct_call.py", UNSAFE_LOGITS, CLEAN),
-    ("LL101/custom_training_loop.py", (), CLEAN),
-    ("LL101/custom_training_loop.py", UNSAFE_LOGITS, TWIN),
-    ("LL101/functional_softmax_layer.py", (), TWIN),
-    ("LL101/functional_softmax_layer.py", UNSAFE_LOGITS, CLEAN),
-    ("LL101/keras2_sigmoid_binary.py", (), CLEAN),
-    ("LL101/lambda_loss.py", (), CLEAN),
-    ("LL101/keras2_sigmoid_binary.py", UNSAFE_LOGITS, CLEAN),
-    ("LL101/sequential_loss_variable.py", (), CLEAN),
-    ("LL101/sequential_loss_variable.py", UNSAFE_LOGITS, TWIN),
-    ("LL101/subclassed_tf_nn_softmax.py", (), CLEAN),
-    ("LL101/subclassed_tf_nn_softmax.py", UNSAFE_LOGITS, TWIN),
-    ("LL101/tf_keras_keras1_args.py", (), TWIN),
-    ("LL101/tf_keras_keras1_args.py", UNSAFE_LOGITS, CLEAN),
-    ("LL102/binary_head_from_builder.py", (), CLEAN),
-    ("LL102/binary_head_from_builder.py", UNSAFE_PROBABILITIES, TWIN),
-    ("LL102/explicit_false_activation_none.py", (), TWIN),
-    ("LL102/explicit_false_activation_none.py", UNSAFE_PROBABILITIES, CLEAN),
-    ("LL102/log_softmax_head.py", (), CLEAN),
-    ("LL102/log_softmax_head.py", UNSAFE_PROBABILITIES, TWIN),
-    # Only `from tensorflow.keras import Sequential` and layers: no way to spell the loss class.
-    ("LL101/model_passed_to_a_training_function.py", (), CLEAN),
-    ("LL101/star_import_layers.py", (), CLEAN),
-    ("LL102/keras_layer_subclass.py", (), CLEAN),
-    ("LL102/one_unit_categorical.py", (), NO_FIX),  # no categorical loss works on one unit
-    ("LL102/star_import.py", (), NO_FIX),
-    ("LL102/star_import.py", UNSAFE_PROBABILITIES, NO_FIX),  # the fix does not yet see through star imports
-    ("LL102/string_loss_linear_head.py", (), NO_FIX),
-    ("LL102/string_loss_linear_head.py", UNSAFE_PROBABILITIES, TWIN),
-    ("LL102/wrapped_in_custom_loss.py", (), TWIN),
-    ("LL103/dense_one_unit_softmax.py", (), TWIN),
-    ("LL103/softmax_layer_after_one_unit.py", (), TWIN),
+from .fixed_fixtures import (
+    BY_NAME,
+    VARIANTS,
+    Completed,
+    Variant,
+    expected,
+    fix_copy,
+    fixtures,
+    is_pinned,
+    losslint_main,
+    pinned_path,
 )
 
+UNSAFE_LOGITS = BY_NAME["logits"].options
+UNSAFE_PROBABILITIES = BY_NAME["probabilities"].options
+FIXTURE_FILES = fixtures()
+PINNED = sorted(p for p in FIXTURES.rglob("*") if is_pinned(p))
 
-def _without_expectations(text: str) -> str:
-    return _EXPECT_COMMENT.sub("", text)
 
+def _id(path: Path) -> str:
+    return str(path.relative_to(FIXTURES))
+
+
+def _variant_of(pinned: Path) -> Tuple[Path, Variant]:
+    """The fixture and the variant a pinned file stands for."""
+    stem = pinned.stem[: -len(".fixed")]
+    base, _, name = stem.rpartition(".")
+    if base and name in BY_NAME:
+        return pinned.with_name(base + pinned.suffix), BY_NAME[name]
+    return pinned.with_name(stem + pinned.suffix), BY_NAME[""]
+
+
+# -- every fixture, fixed as pinned --------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    "fixture,options,outcome", CASES, ids=[f"{c[0]}{' '.join(('',) + c[1])}" for c in CASES]
+    "fixture,variant",
+    [(fixture, variant) for fixture in FIXTURE_FILES for variant in VARIANTS],
+    ids=[f"{_id(fixture)}{' ' if variant.options else ''}{' '.join(variant.options)}"
+         for fixture in FIXTURE_FILES for variant in VARIANTS],
 )
-def test_fix_fixture(tmp_path: Path, fixture: str, options: Tuple[str, ...], outcome: str) -> None:
-    check_fix_outcome(tmp_path, fixture, options, outcome)
+def test_fix_makes_the_pinned_file(tmp_path: Path, fixture: Path, variant: Variant) -> None:
+    fixed, result = fix_copy(fixture, tmp_path, variant.options)
+    assert result.returncode in (0, 1), result.stderr
+    want = expected(fixture, variant)
+    hint = f"python scripts/pin_fixed_fixtures.py, then read the diff of {pinned_path(fixture, variant).name}"
+    assert fixed.decode("utf-8") == want.decode("utf-8"), hint
+    assert fixed == want
 
 
-def check_fix_outcome(tmp_path: Path, fixture: str, options: Tuple[str, ...], outcome: str) -> None:
-    """Fix a copy of ``fixture`` with ``losslint fix`` and check what ``outcome`` promises."""
-    original = FIXTURES / fixture
-    target = tmp_path / original.name
-    shutil.copy(original, target)
-    before = target.read_text(encoding="utf-8")
-    code = fixture.split("/")[0]
+@pytest.mark.parametrize("pinned", PINNED, ids=_id)
+def test_a_pinned_file_is_fixed_for_good(tmp_path: Path, pinned: Path) -> None:
+    """It belongs to a fixture, differs from what stands without it, reports nothing (so
+    ``flake8 fixtures/`` lists only the bugs), and fixing it again changes nothing."""
+    fixture, variant = _variant_of(pinned)
+    assert fixture.exists() and not is_pinned(fixture), f"{pinned.name} has no fixture"
+    fallback = fixture.read_bytes() if variant.falls_back_to is None else expected(fixture, BY_NAME[variant.falls_back_to])
+    assert pinned.read_bytes() != fallback, f"{pinned.name} repeats what stands without it: remove it"
+    again, result = fix_copy(pinned, tmp_path, variant.options)
+    assert again == pinned.read_bytes()
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout
 
-    first = losslint("fix", *options, str(target))
-    after = target.read_text(encoding="utf-8")
-    recheck = losslint("check", str(target))
-    if outcome == NO_FIX:
-        assert after == before
-        assert first.returncode == 1 and recheck.returncode == 1 and code in recheck.stdout
+
+# -- what check says, fix does ----------------------------------------------------------------------
+
+def _applied(result: Completed) -> int:
+    found = re.search(r"^Fixed (\d+) findings? in", result.stderr, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
+def _fix_run(source: Path, directory: Path, options: Sequence[str]) -> Tuple[int, List[dict]]:
+    """How many fixes ``losslint fix OPTIONS`` applies to a copy of ``source``, and the
+    findings it leaves (with their labels), from its JSON output."""
+    _, text = fix_copy(source, directory / "text", options)
+    _, as_json = fix_copy(source, directory / "json", [*options, "--format", "json"])
+    return _applied(text), json.loads(as_json.stdout)
+
+
+def check_labels_agree_with_fix(source: Path, directory: Path) -> None:
+    """"safe": ``losslint fix`` applies the fix and the finding is gone; "unsafe": only
+    ``--unsafe-fixes`` does; no label: no fix is applied for it.  The same holds for the
+    labels ``losslint fix --logits-style``/``--probabilities-style`` leave on what remains."""
+    rows = json.loads(losslint_main("check", "--format", "json", str(source)).stdout)
+    if not any(row["code"] in FIXERS for row in rows):
+        assert all(row["fix"] is None for row in rows)
         return
-    assert after != before
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert recheck.returncode == 0, recheck.stdout
-    if outcome == TWIN:
-        twin = original.with_name(original.stem + "_ok.py").read_text(encoding="utf-8")
-        assert _without_expectations(after) == twin
-    second = losslint("fix", *options, str(target))
-    assert second.returncode == 0
-    assert target.read_text(encoding="utf-8") == after, "fixing is idempotent"
+    before = Counter(row["code"] for row in rows)
+    for options, counted in (((), {"safe"}), (("--unsafe-fixes",), {"safe", "unsafe"}), ):
+        applied, remaining = _fix_run(source, directory / "-".join(options or ("plain",)), options)
+        labelled = Counter(row["code"] for row in rows if row["fix"] in counted)
+        assert applied == sum(labelled.values()), (options, rows)
+        left = Counter(row["code"] for row in remaining)
+        for code, count in before.items():
+            assert left[code] <= count - labelled[code], (options, code, rows, remaining)
+    for style in ("--logits-style", "--probabilities-style"):
+        applied, remaining = _fix_run(source, directory / style, (style,))
+        unsafe = sum(row["fix"] == "unsafe" for row in remaining)
+        assert all(row["fix"] in ("unsafe", None) for row in remaining)
+        with_flag, _ = _fix_run(source, directory / f"{style}-unsafe", (style, "--unsafe-fixes"))
+        assert with_flag == applied + unsafe, (style, remaining)
 
 
-def test_every_fixable_fixture_is_covered() -> None:
-    covered = {fixture for fixture, _, _ in CASES}
-    for code in ("LL101", "LL102", "LL103"):
-        for path in sorted((FIXTURES / code).glob("*.py")):
-            if not path.stem.endswith("_ok"):
-                assert f"{code}/{path.name}" in covered, f"add {path.name} to CASES"
+@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=_id)
+def test_check_labels_agree_with_what_fix_does(tmp_path: Path, fixture: Path) -> None:
+    check_labels_agree_with_fix(fixture, tmp_path)
 
+
+# Two bugs in one program: the fix of one would only trade it for another finding, which
+# `losslint fix` sees by re-checking and `losslint check` by judging the fix's effect on the facts.
+TWO_BUGS = {
+    # a sigmoid under from_logits=True is LL101; under a categorical loss, LL105
+    "softmax_one_unit_from_logits": "keras.layers.Dense(1, activation='softmax')|keras.losses.BinaryCrossentropy(from_logits=True)|",
+    "softmax_one_unit_categorical": "keras.layers.Dense(1, activation='softmax')|keras.losses.CategoricalCrossentropy(from_logits=True)|",
+    "softmax_layer_one_unit_sparse": "keras.layers.Dense(1), keras.layers.Softmax()|'sparse_categorical_crossentropy'|onehot",
+    # categorical_crossentropy on one unit with 3-column labels is LL203
+    "linear_one_unit_sparse_one_hot": "keras.layers.Dense(1)|'sparse_categorical_crossentropy'|onehot",
+    "log_softmax_sparse_one_hot": "keras.layers.Dense(3, activation='log_softmax')|'sparse_categorical_crossentropy'|onehot",
+    "sigmoid_three_units_categorical_integer": "keras.layers.Dense(3), keras.layers.Activation('sigmoid')|'categorical_crossentropy'|integer",
+}
+LABELS = {
+    "": "",
+    "integer": "y = np.random.randint(0, 3, size=64)\n",
+    "onehot": "y = keras.utils.to_categorical(np.random.randint(0, 3, size=64), 3)\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(TWO_BUGS))
+def test_check_labels_agree_with_fix_on_two_bugs(tmp_path: Path, case: str) -> None:
+    layers, loss, labels = TWO_BUGS[case].split("|")
+    source = tmp_path / "train.py"
+    source.write_text(
+        "import numpy as np\nimport keras\nx = np.random.rand(64, 5)\n" + LABELS[labels]
+        + f"model = keras.Sequential([{layers}])\nmodel.compile(loss={loss})\n"
+        + ("model.fit(x, y)\n" if labels else ""),
+        encoding="utf-8",
+    )
+    check_labels_agree_with_fix(source, tmp_path / "runs")
+
+
+@pytest.mark.parametrize("style", [STYLE_MINIMAL, STYLE_LOGITS, STYLE_PROBABILITIES])
+def test_fixable_answers_for_every_fixture_finding(style: str) -> None:
+    """Called directly: `losslint` hides a fixer's exception (the finding is reported unlabelled)."""
+    answered = Counter()
+    for fixture in FIXTURE_FILES:
+        if fixture.suffix != ".py":
+            continue
+        source = fixture.read_text(encoding="utf-8")
+        try:
+            module = engine.parse(source)
+        except Exception:  # noqa: BLE001 - the fixtures LibCST rejects on purpose
+            continue
+        analysis = engine.examine(module)
+        ctx = FixContext(module, style, analysis.facts)
+        for report in analysis.reports:
+            assert report.finding is not None
+            label = fixable(report.finding, ctx)
+            assert label in (SAFE, UNSAFE, None)
+            answered[label] += 1
+    assert answered[SAFE] + answered[UNSAFE] > 10
+
+
+def test_check_analyses_a_file_once_and_makes_no_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The labels come from the fixers' registry, not from fixing and re-checking."""
+    extracted = []
+    real_extract = engine.extract
+    monkeypatch.setattr(
+        engine, "extract", lambda module, *rest: extracted.append(module) or real_extract(module, *rest)
+    )
+
+    def no_fix(*args: object) -> None:
+        raise AssertionError("check applied a fix")
+
+    monkeypatch.setattr(driver, "apply_fix", no_fix)
+    fixture = FIXTURES / "LL201" / "np_utils_validation.py"
+    rows = json.loads(losslint_main("check", "--format", "json", str(fixture)).stdout)
+    assert [(row["code"], row["fix"]) for row in rows] == [("LL201", None)]
+    fixture = FIXTURES / "LL103" / "dense_one_unit_softmax.py"
+    rows = json.loads(losslint_main("check", "--format", "json", str(fixture)).stdout)
+    assert [(row["code"], row["fix"]) for row in rows] == [("LL103", "safe")]
+    assert len(extracted) == 2
+
+
+# -- edge cases on small sources ----------------------------------------------------------------
 
 def _fix(tmp_path: Path, source: str, *options: str) -> Tuple[str, str]:
     path = tmp_path / "train.py"
     path.write_text(source, encoding="utf-8")
-    result = losslint("fix", *options, str(path))
+    result = losslint_main("fix", *options, str(path))
     return path.read_text(encoding="utf-8"), result.stdout + result.stderr
 
 
@@ -123,7 +233,7 @@ def test_diff_shows_and_does_not_write(tmp_path: Path) -> None:
     path = tmp_path / "train.py"
     source = (FIXTURES / "LL103" / "dense_one_unit_softmax.py").read_text(encoding="utf-8")
     path.write_text(source, encoding="utf-8")
-    result = losslint("fix", "--diff", str(path))
+    result = losslint_main("fix", "--diff", str(path))
     assert result.returncode == 1
     assert path.read_text(encoding="utf-8") == source
     assert f"--- a/{path}" in result.stdout
@@ -131,7 +241,8 @@ def test_diff_shows_and_does_not_write(tmp_path: Path) -> None:
     assert '+    keras.layers.Dense(1, activation="sigmoid"),  # expect: LL103:27' in result.stdout
 
 
-def test_fix_from_stdin_writes_the_fixed_source(tmp_path: Path) -> None:
+def test_fix_from_stdin_writes_the_fixed_source() -> None:
+    """The one run in a subprocess: the installed command, its real standard input and output."""
     source = (FIXTURES / "LL103" / "dense_one_unit_softmax.py").read_text(encoding="utf-8")
     result = losslint("fix", "-", "--stdin-filename", "model.py", stdin=source)
     assert result.returncode == 0
@@ -165,7 +276,7 @@ def test_comments_layout_and_line_endings_are_kept(tmp_path: Path) -> None:
     )
     path = tmp_path / "train.py"
     path.write_bytes(source.encode("utf-8"))
-    result = losslint("fix", str(path))
+    result = losslint_main("fix", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
     fixed = path.read_bytes().decode("utf-8")
     assert fixed == source.replace(
@@ -252,7 +363,7 @@ def test_positional_activation_and_activation_functions(tmp_path: Path) -> None:
 
 def test_fix_from_stdin_gives_the_buffer_back_when_it_cannot_parse() -> None:
     source = "import keras\nloss = \"bce\"\ndef broken(:\n"
-    result = losslint("fix", "-", stdin=source)
+    result = losslint_main("fix", "-", stdin=source)
     assert result.returncode == 2
     assert result.stdout == source
     assert "cannot parse" in result.stderr

@@ -1,59 +1,21 @@
 """``losslint fix`` for LL201/LL202: the loss is switched to the encoding the labels have.
 
-Fixture cases follow tests/test_fixes.py: the fixed copy re-checks clean, equals the
-``_ok`` twin where the twin shows that very fix, and a second run changes nothing.
+The fixtures are fixed as pinned beside them (``tests/test_fixes.py``); these small
+sources pin the edge cases: arguments, metrics, imports, and when the fix is unsafe.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Tuple
 
 import pytest
 
 from flake8_losslint.fixes import fix_source
 
-from .cli_run import losslint
-from .conftest import FIXTURES
-from .test_fixes import CLEAN, NO_FIX, TWIN, _fix, check_fix_outcome
+from .fixed_fixtures import losslint_main
+from .test_fixes import _fix
 
 UNSAFE = ("--unsafe-fixes",)
-
-# fixture, options, outcome
-CASES: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
-    # The model is compiled in a builder and returned: other callers may give it integer labels.
-    ("LL201/builder_compiles.py", (), NO_FIX),
-    ("LL201/builder_compiles.py", UNSAFE, CLEAN),
-    ("LL201/dataset_map_one_hot.py", (), TWIN),
-    ("LL201/flow_from_directory_default.py", (), CLEAN),
-    ("LL201/loop_enumerate_dataset.py", (), TWIN),
-    ("LL201/mnist_to_categorical.py", (), TWIN),
-    # fit's own labels are integer, only validation_data is one-hot: no loss fits both.
-    ("LL201/np_utils_validation.py", (), NO_FIX),
-    ("LL201/np_utils_validation.py", UNSAFE, NO_FIX),
-    ("LL201/tf_nn_sparse_op.py", (), TWIN),
-    ("LL201/training_loop_eye.py", (), CLEAN),
-    ("LL202/argmax_direct_call.py", (), CLEAN),
-    ("LL202/cifar10_categorical.py", (), CLEAN),
-    ("LL202/image_dataset_default_int.py", (), CLEAN),
-    ("LL202/label_encoder_split.py", (), TWIN),
-    ("LL202/tf_keras_sparse_generator.py", (), CLEAN),
-)
-
-
-@pytest.mark.parametrize(
-    "fixture,options,outcome", CASES, ids=[f"{c[0]}{' '.join(('',) + c[1])}" for c in CASES]
-)
-def test_fix_fixture(tmp_path: Path, fixture: str, options: Tuple[str, ...], outcome: str) -> None:
-    check_fix_outcome(tmp_path, fixture, options, outcome)
-
-
-def test_every_fixture_is_covered() -> None:
-    covered = {fixture for fixture, _, _ in CASES}
-    for code in ("LL201", "LL202"):
-        for path in sorted((FIXTURES / code).glob("*.py")):
-            if not path.stem.endswith("_ok"):
-                assert f"{code}/{path.name}" in covered, f"add {path.name} to CASES"
 
 
 ONE_HOT = (
@@ -162,7 +124,7 @@ def test_a_loss_used_in_more_than_one_place_is_an_unsafe_fix(tmp_path: Path, tai
     assert "fixable with `--unsafe-fixes`" in output
     fixed, _ = _fix(tmp_path, source, *UNSAFE)
     assert "SparseCategorical" not in fixed and "sparse_categorical" not in fixed
-    assert losslint("check", str(tmp_path / "train.py")).returncode == 0
+    assert losslint_main("check", str(tmp_path / "train.py")).returncode == 0
 
 
 def test_a_loss_object_used_once_is_a_safe_fix(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from flake8_losslint.rules import all_rules
 from .conftest import FIXTURES, parse_lines
 from .expectations import expectations
 
-ALL = sorted(FIXTURES.rglob("*.py"))
+# NAME.fixed.py files are what `losslint fix` makes of NAME.py (tests/test_fixes.py), not fixtures.
+ALL = sorted(p for p in FIXTURES.rglob("*.py") if not p.stem.endswith(".fixed"))
 CODES = {r.code for r in all_rules()}
 
 

@@ -494,6 +494,8 @@ def test_same_output_across_runs_jobs_and_hash_seeds(tmp_path: Path) -> None:
 def test_every_firing_fixture_passes_the_prefilter() -> None:
     """A rule whose fixture fails this needs its word in prefilter._RELEVANT_WORDS."""
     for path in sorted(FIXTURES.rglob("*.py")):
+        if path.stem.endswith(".fixed"):
+            continue  # what `losslint fix` makes of a fixture: its `# expect:` comments are stale
         if expectations(path):
             assert worth_parsing(path.read_text()), path
 

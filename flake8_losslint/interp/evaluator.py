@@ -24,6 +24,7 @@ from ..source.target import NONE as NO_TARGET
 from ..source.target import Target
 from ..syntax.names import canonical
 from ..terms import Head, Site
+from .domains import DOMAINS, star_import
 from .env import Env, Frame, in_env
 from .values import (
     UNKNOWN,
@@ -66,8 +67,6 @@ class Evaluator:
         given: Target = NO_TARGET,
         fallback: Target = NO_TARGET,
     ) -> None:
-        from .domains import DOMAINS  # the registry: each domain imports the values it builds on
-
         self.collected = collected
         self.project = project  # the other modules of the linted file's project, when known
         # The library versions the file is judged against: ``given`` (an option, the
@@ -246,11 +245,8 @@ class Evaluator:
             if qualified.startswith("."):
                 return UNKNOWN  # a relative import we cannot follow
             return LibRef(canonical(qualified))
-        for module in reversed(self.imports.star_modules):  # the last ``import *`` wins
-            candidate = canonical(f"{module}.{name}")
-            if any(domain.exports(module, name, candidate) for domain in self.domains):
-                return LibRef(candidate)
-        return UNKNOWN
+        starred = star_import(self.imports, name)
+        return LibRef(starred) if starred is not None else UNKNOWN
 
     @staticmethod
     def reaching(bindings: Sequence[Binding], ctx: Ctx) -> List[Binding]:

@@ -10,6 +10,9 @@ subclass, added to ``DOMAINS``.
 
 from __future__ import annotations
 
+from typing import Optional
+
+from ...syntax.names import canonical
 from .base import Domain
 from .keras import KerasDomain
 from .labels import LabelsDomain
@@ -19,4 +22,14 @@ from .torch import TorchDomain
 # must not be read as Keras ones.
 DOMAINS = (TorchDomain, KerasDomain, LabelsDomain)
 
-__all__ = ["DOMAINS", "Domain"]
+__all__ = ["DOMAINS", "Domain", "star_import"]
+
+
+def star_import(imports, name: str) -> Optional[str]:  # noqa: ANN001 - a syntax.names.ImportTable
+    """The library object a name no import binds comes from, through ``from module import *``
+    (the last one wins), when a domain knows the module exports it."""
+    for module in reversed(imports.star_modules):
+        candidate = canonical(f"{module}.{name}")
+        if any(domain.exports(module, name, candidate) for domain in DOMAINS):
+            return candidate
+    return None

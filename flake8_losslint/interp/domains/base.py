@@ -21,7 +21,8 @@ class Domain:
     def __init__(self, evaluator: "Evaluator") -> None:
         self.ev = evaluator
 
-    def exports(self, module: str, name: str, qualname: str) -> bool:
+    @staticmethod
+    def exports(module: str, name: str, qualname: str) -> bool:
         """Whether ``from module import *`` binds ``name`` (canonically ``qualname``) to an
         object this domain knows."""
         return False

@@ -262,7 +262,8 @@ class KerasDomain(Domain):
         self._changes: Optional[Dict[str, List[CallSite]]] = None
 
     # -- evaluator hooks ---------------------------------------------------------
-    def exports(self, module: str, name: str, qualname: str) -> bool:
+    @staticmethod
+    def exports(module: str, name: str, qualname: str) -> bool:
         if qualname in _KNOWN or qualname in LOSS_FUNCTIONS or qualname in ACTIVATION_FUNCTIONS:
             return True
         return api_names.recorded(module, name)

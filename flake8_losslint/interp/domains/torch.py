@@ -255,7 +255,8 @@ class TorchDomain(Domain):
         self._busy: Set[int] = set()
 
     # -- the evaluator hook ----------------------------------------------------
-    def exports(self, module: str, name: str, qualname: str) -> bool:
+    @staticmethod
+    def exports(module: str, name: str, qualname: str) -> bool:
         return qualname in _KNOWN
 
     def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
