@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
+from typing import Iterator, Optional, Set, Tuple
 
 from ..facts import (
+    BINARY,
     CATEGORICAL,
     INTEGER,
     MIXED,
+    MULTI_HOT,
     ONE_HOT,
+    REGRESSION,
     SIGMOID,
+    SOFTMAX,
     SPARSE_CATEGORICAL,
     Facts,
+    Labels,
     LabelUse,
+    PlaceholderFeed,
     Site,
 )
 from . import Finding, Message, at, rule
@@ -25,8 +31,15 @@ def _once(facts: Facts) -> Iterator[Tuple[LabelUse, Set[Site]]]:
         yield use, seen
 
 
+# TensorFlow 1's loss functions, each beside the one for the other label encoding.
+_TF1_PAIRS = {"sparse_softmax_cross_entropy": "softmax_cross_entropy", "softmax_cross_entropy": "sparse_softmax_cross_entropy"}
+
+
 def _other(display: str, tf_nn: str, keras_name: str) -> str:
     """The loss to switch to, in the same API as the one used."""
+    module, _, name = display.rpartition(".")
+    if module.endswith("losses") and display.startswith("tf.") and name in _TF1_PAIRS:
+        return f"{module}.{_TF1_PAIRS[name]}"
     return tf_nn if display.startswith("tf.") else keras_name
 
 
@@ -44,6 +57,20 @@ def _classes_mismatch(use: LabelUse) -> bool:
     if loss.family == SPARSE_CATEGORICAL and labels.encoding == INTEGER and not use.ignore_class:
         return labels.num_classes > head.units
     return False
+
+
+def _placeholder_columns(feed: PlaceholderFeed) -> Optional[int]:
+    """The label columns a placeholder's written shape takes: 0 for ``[None]`` (one class id
+    per sample), C for ``[None, C]``; None for any other shape."""
+    if len(feed.shape) == 1:
+        return 0
+    if len(feed.shape) == 2 and isinstance(feed.shape[1], int):
+        return feed.shape[1]
+    return None
+
+
+def _shape_text(shape: Tuple[Optional[int], ...]) -> str:
+    return "[" + ", ".join("None" if dim is None else str(dim) for dim in shape) + "]"
 
 
 @rule("LL201", "sparse-loss-with-one-hot-labels", "sparse categorical loss with one-hot labels")
@@ -116,6 +143,27 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
             ),
             subject=use,
         )
+    reported: Set[Site] = set()
+    for feed in facts.placeholder_feeds:
+        labels = feed.labels
+        if _placeholder_columns(feed) != 0 or labels.encoding != ONE_HOT or labels.num_classes == 1:
+            continue
+        if SPARSE_CATEGORICAL in feed.loss_families or feed.placeholder_site in reported:
+            continue  # the sparse loss op reports these labels itself
+        reported.add(feed.placeholder_site)
+        yield Finding(
+            "LL201",
+            feed.placeholder_site,
+            Message.of(
+                f"placeholder {feed.name} takes one class id per sample ({_shape_text(feed.shape)}) "
+                f"but is fed one-hot rows from {labels.origin}",
+                at("labels", labels.site),
+                " through feed_dict",
+                at("feed", feed.feed_site),
+                ": feed the class ids, or declare it [None, C] with a categorical loss",
+            ),
+            subject=feed,
+        )
 
 
 @rule("LL202", "categorical-loss-with-integer-labels", "categorical (non-sparse) loss with integer labels")
@@ -176,6 +224,27 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
                 + _other(loss.display, "tf.nn.sparse_softmax_cross_entropy_with_logits", "sparse_categorical_crossentropy"),
             ),
             subject=use,
+        )
+    reported: Set[Site] = set()
+    for feed in facts.placeholder_feeds:
+        columns = _placeholder_columns(feed)
+        if columns is None or columns < 2 or feed.labels.encoding != INTEGER:
+            continue
+        if CATEGORICAL in feed.loss_families or feed.placeholder_site in reported:
+            continue  # the categorical loss op reports these labels itself
+        reported.add(feed.placeholder_site)
+        yield Finding(
+            "LL202",
+            feed.placeholder_site,
+            Message.of(
+                f"placeholder {feed.name} takes one-hot rows ({_shape_text(feed.shape)}) "
+                f"but is fed integer labels from {feed.labels.origin}",
+                at("labels", feed.labels.site),
+                " through feed_dict",
+                at("feed", feed.feed_site),
+                f": one-hot encode what is fed (np.eye({columns})[y]), or declare it [None] with a sparse loss",
+            ),
+            subject=feed,
         )
 
 
@@ -406,3 +475,234 @@ def mixed_label_encodings(facts: Facts) -> Iterator[Finding]:
             "(all class ids or all one-hot rows)",
             subject=use,
         )
+
+
+def _columns(labels: Labels) -> Optional[int]:
+    """Label columns per sample: 1 for class ids ((N,) or (N, 1)), C for one-hot and multi-hot rows."""
+    if labels.encoding == INTEGER:
+        return labels.columns if labels.shape is not None else 1
+    if labels.encoding == ONE_HOT:
+        return labels.columns or labels.num_classes
+    return labels.columns
+
+
+def _binary_ids(labels: Labels) -> bool:
+    """Class ids of a two-class problem: 0/1 in one column."""
+    if labels.encoding != INTEGER:
+        return False
+    if labels.value_range is not None:
+        return 0 <= labels.value_range[0] and labels.value_range[1] <= 1
+    return labels.num_classes == 2
+
+
+def _columns_text(count: int) -> str:
+    return "1 column" if count == 1 else f"{count} columns"
+
+
+@rule("LL207", "label-columns-differ-from-units", "label columns differ from the output units under a binary/sigmoid loss")
+def label_columns_differ_from_units(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a binary crossentropy (or a crossentropy on sigmoid units) whose
+    labels have a different number of columns than the output has units:
+    one column of 0/1 labels (`np.random.randint(0, 2, n)`, `imdb.load_data()`,
+    `label_mode='binary'`) against `K > 1` sigmoid units, or `C` one-hot
+    columns (`to_categorical(y, 2)`) against `K != C` units.
+
+    ## Why is this bad?
+    Binary crossentropy compares each output unit with its own label column,
+    so labels and output must have the same shape. Keras 3.15 raises at the
+    first batch of `fit`: `ValueError: Arguments target and output must have
+    the same rank (ndim)` for `(N,)` labels against `(N, 2)`, `... must have
+    the same shape` for `(N, 1)` or `(N, 2)` against `(N, 1)`; Keras 2 raises
+    `logits and labels must have the same shape`.
+
+    The finding is reported on the output layer; the message names the line
+    the labels come from.
+
+    ## Example
+    ```python
+    y = np.random.randint(0, 2, 500)  # one 0/1 label per sample
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(2, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y)
+    ```
+
+    ## Use instead
+    ```python
+    y = np.random.randint(0, 2, 500)
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y)
+    ```
+
+    ## Known problems
+    Multi-hot labels with as many sigmoid units as columns, and
+    `Dense(1, "sigmoid")` with 0/1 labels, are correct and stay silent.
+    Softmax outputs are left to LL104 (binary loss) and LL203 (categorical
+    loss); class ids of more than two classes under a binary loss are not
+    checked.
+    """
+    for use, seen in _once(facts):
+        loss, head, labels = use.loss, use.prediction, use.labels
+        if loss is None or head.units is None or head.activation == SOFTMAX:
+            continue
+        if loss.family == BINARY:
+            if labels.encoding == INTEGER and not _binary_ids(labels):
+                continue
+            if labels.encoding not in (INTEGER, ONE_HOT, MULTI_HOT):
+                continue
+        elif not (loss.family == CATEGORICAL and head.activation == SIGMOID and labels.encoding == ONE_HOT):
+            continue  # softmax and sparse losses: LL203
+        columns = _columns(labels)
+        if columns is None or columns == head.units:
+            continue
+        site = head.units_site or loss.site
+        if site in seen:
+            continue
+        seen.add(site)
+        if columns == 1:
+            described, fix = "one 0/1 column", "give the output layer 1 unit"
+        elif labels.encoding == ONE_HOT and head.units == 1 and columns == 2:
+            described = "2 one-hot columns"
+            fix = "pass the class ids as one 0/1 column, or give the output layer 2 units"
+        else:
+            kind = "one-hot " if labels.encoding == ONE_HOT else ""
+            described, fix = f"{columns} {kind}columns", f"give the output layer {columns} units"
+        yield Finding(
+            "LL207",
+            site,
+            Message.of(
+                f"the output has {_units(head.units)} but the labels have {described}",
+                at("labels", labels.site, before=f" ({labels.origin}, "),
+                f": {loss.display} needs one label column per unit; {fix}",
+            ),
+            subject=use,
+        )
+
+
+@rule("LL208", "target-shape-differs-from-output", "regression target shape differs from the output shape")
+def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags an element-wise loss (`'mse'`, `'mae'`, `'mape'`, `'msle'`,
+    `'huber'`, `'log_cosh'`, their classes and functions in Keras;
+    `nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.HuberLoss` and
+    `F.mse_loss`, ... in PyTorch) whose target columns differ from the
+    output's: one target column against `K > 1` outputs, `W` columns against
+    `K != W`, and in PyTorch a `(N,)` target against a `(N, 1)` output.
+
+    ## Why is this bad?
+    These losses subtract target from output element by element, with
+    broadcasting. Measured on Keras 3.15: a `(N,)` target against a `(N, 4)`
+    output raises `ValueError: Dimensions must be equal, but are 64 and 4`
+    (it runs, wrongly, when a batch has exactly 4 rows); a `(N, 1)` target
+    runs silently and trains every output unit towards the one target;
+    Keras 2 does that for `(N,)` targets too. In fit, Keras 3 aligns a `(N,)`
+    target with a `(N, 1)` output, so that case is not reported for Keras.
+    PyTorch 2.13/2.14 broadcasts a `(N,)` target against a `(N, 1)` input to
+    `(N, N)`, with only a `UserWarning` ("Using a target size ... that is
+    different to the input size"): every prediction is compared with every
+    target, and the model learns the mean.
+
+    Keras findings are reported on the output layer, PyTorch findings on the
+    target argument of the loss call; the message names the other part.
+
+    ## Example
+    ```python
+    y = np.random.rand(200)  # one target per sample
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(4)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y)
+    ```
+
+    ```python
+    criterion = nn.MSELoss()
+    loss = criterion(model(x), y)  # model ends in nn.Linear(16, 1), y has shape (N,)
+    ```
+
+    ## Use instead
+    ```python
+    y = np.random.rand(200)
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y)
+    ```
+
+    ```python
+    loss = criterion(model(x), y.unsqueeze(1))
+    ```
+
+    ## Known problems
+    Only targets whose per-sample shape is known are checked (random arrays,
+    literals, loaders that say so). A `keras.losses.Loss` subclass computing
+    the same element-wise loss broadcasts `(N,)` against `(N, 1)` to `(N, N)`
+    in Keras 3 (measured), but what a subclass computes is not followed, so
+    it is not reported.
+    """
+    for use, seen in _once(facts):
+        loss, head, labels = use.loss, use.prediction, use.labels
+        if loss is None or loss.family != REGRESSION or head.units is None:
+            continue
+        columns = labels.columns
+        if columns is None or columns == head.units:
+            continue
+        site = head.units_site or loss.site
+        if site in seen:
+            continue
+        seen.add(site)
+        if columns == 1 and labels.shape == ():
+            effect = "Keras 3 raises unless a batch has exactly that many rows; Keras 2 broadcasts silently"
+        elif columns == 1:
+            effect = "Keras trains every output on the one target, silently"
+        elif head.units == 1:
+            effect = "Keras compares the one output with every target column, silently"
+        else:
+            effect = "Keras raises at the first batch"
+        yield Finding(
+            "LL208",
+            site,
+            Message.of(
+                f"{loss.display} compares targets of {_columns_text(columns)}",
+                at("targets", labels.site, before=f" ({labels.origin}, "),
+                f" with an output of {_units(head.units)}: {effect}; "
+                f"give the output layer {_units(columns)} or reshape the targets",
+            ),
+            subject=use,
+        )
+    reported: Set[Site] = set()
+    for target in facts.torch_target_uses:
+        if target.kind != REGRESSION or target.prediction.units is None or target.target.shape is None:
+            continue
+        units, shape = target.prediction.units, target.target.shape
+        if shape == (units,) or len(shape) > 1 or target.target_site in reported:
+            continue
+        reported.add(target.target_site)
+        if shape == () and units == 1:
+            effect = "torch broadcasts them to (N, N) with only a UserWarning"
+            fix = "unsqueeze the target (y.unsqueeze(1)) or squeeze the output (out.squeeze(1))"
+        elif shape == ():
+            effect = "torch raises unless a batch has exactly that many rows"
+            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
+        elif shape == (1,):
+            effect = "torch broadcasts the one target over every output with only a UserWarning"
+            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
+        else:
+            effect = "torch broadcasts or raises"
+            fix = f"give the output layer {_units(shape[0] or 0)}" if shape[0] else "make the shapes equal"
+        yield Finding(
+            "LL208",
+            target.target_site,
+            Message.of(
+                f"{target.display} gets targets of shape {_torch_shape(shape)}",
+                at("targets", target.target.site, before=f" ({target.target.origin}, "),
+                f" for an input of shape (N, {units})",
+                at("output", target.prediction.units_site),
+                f": {effect}; {fix}",
+            ),
+            subject=target,
+        )
+
+
+def _torch_shape(shape: Tuple[Optional[int], ...]) -> str:
+    return "(N, " + ", ".join("?" if dim is None else str(dim) for dim in shape) + ")" if shape else "(N,)"

@@ -314,6 +314,8 @@ def short_name(qualname: str) -> str:
         return "tf." + qualname[len("tensorflow."):]
     if qualname.startswith("torch.nn.functional."):
         return "F." + qualname[len("torch.nn.functional."):]
+    if qualname.startswith("torch.") and qualname.count(".") == 1:
+        return qualname
     if qualname.startswith("keras.datasets."):
         return qualname[len("keras.datasets."):] + "()"
     return qualname.rsplit(".", 1)[-1]
