@@ -585,12 +585,11 @@ def label_columns_differ_from_units(facts: Facts) -> Iterator[Finding]:
 def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
-    Flags an element-wise loss (`'mse'`, `'mae'`, `'mape'`, `'msle'`,
-    `'huber'`, `'log_cosh'`, their classes and functions in Keras;
-    `nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.HuberLoss` and
-    `F.mse_loss`, ... in PyTorch) whose target columns differ from the
-    output's: one target column against `K > 1` outputs, `W` columns against
-    `K != W`, and in PyTorch a `(N,)` target against a `(N, 1)` output.
+    Flags a Keras element-wise loss (`'mse'`, `'mae'`, `'mape'`, `'msle'`,
+    `'huber'`, `'log_cosh'`, their classes and functions) whose target
+    columns differ from the output's: one target column against `K > 1`
+    outputs, `W` columns against `K != W`. (PyTorch's element-wise losses are
+    LL407.)
 
     ## Why is this bad?
     These losses subtract target from output element by element, with
@@ -598,15 +597,13 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
     output raises `ValueError: Dimensions must be equal, but are 64 and 4`
     (it runs, wrongly, when a batch has exactly 4 rows); a `(N, 1)` target
     runs silently and trains every output unit towards the one target;
-    Keras 2 does that for `(N,)` targets too. In fit, Keras 3 aligns a `(N,)`
-    target with a `(N, 1)` output, so that case is not reported for Keras.
-    PyTorch 2.13/2.14 broadcasts a `(N,)` target against a `(N, 1)` input to
-    `(N, N)`, with only a `UserWarning` ("Using a target size ... that is
-    different to the input size"): every prediction is compared with every
-    target, and the model learns the mean.
+    Keras 2 does that for `(N,)` targets too; `W` target columns against one
+    output are compared with it column by column, silently. In fit, Keras 3
+    aligns a `(N,)` target with a `(N, 1)` output, so that case is not
+    reported.
 
-    Keras findings are reported on the output layer, PyTorch findings on the
-    target argument of the loss call; the message names the other part.
+    The finding is reported on the output layer; the message names the line
+    the targets come from.
 
     ## Example
     ```python
@@ -616,21 +613,12 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
     model.fit(x, y)
     ```
 
-    ```python
-    criterion = nn.MSELoss()
-    loss = criterion(model(x), y)  # model ends in nn.Linear(16, 1), y has shape (N,)
-    ```
-
     ## Use instead
     ```python
     y = np.random.rand(200)
     model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, y)
-    ```
-
-    ```python
-    loss = criterion(model(x), y.unsqueeze(1))
     ```
 
     ## Known problems
@@ -670,39 +658,3 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
             ),
             subject=use,
         )
-    reported: Set[Site] = set()
-    for target in facts.torch_target_uses:
-        if target.kind != REGRESSION or target.prediction.units is None or target.target.shape is None:
-            continue
-        units, shape = target.prediction.units, target.target.shape
-        if shape == (units,) or len(shape) > 1 or target.target_site in reported:
-            continue
-        reported.add(target.target_site)
-        if shape == () and units == 1:
-            effect = "torch broadcasts them to (N, N) with only a UserWarning"
-            fix = "unsqueeze the target (y.unsqueeze(1)) or squeeze the output (out.squeeze(1))"
-        elif shape == ():
-            effect = "torch raises unless a batch has exactly that many rows"
-            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
-        elif shape == (1,):
-            effect = "torch broadcasts the one target over every output with only a UserWarning"
-            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
-        else:
-            effect = "torch broadcasts or raises"
-            fix = f"give the output layer {_units(shape[0] or 0)}" if shape[0] else "make the shapes equal"
-        yield Finding(
-            "LL208",
-            target.target_site,
-            Message.of(
-                f"{target.display} gets targets of shape {_torch_shape(shape)}",
-                at("targets", target.target.site, before=f" ({target.target.origin}, "),
-                f" for an input of shape (N, {units})",
-                at("output", target.prediction.units_site),
-                f": {effect}; {fix}",
-            ),
-            subject=target,
-        )
-
-
-def _torch_shape(shape: Tuple[Optional[int], ...]) -> str:
-    return "(N, " + ", ".join("?" if dim is None else str(dim) for dim in shape) + ")" if shape else "(N,)"

@@ -9,6 +9,7 @@ from ..facts import (
     LINEAR,
     LOG_SOFTMAX,
     ONE_HOT,
+    REGRESSION,
     SIGMOID,
     SOFTMAX,
     TORCH_BCE,
@@ -400,3 +401,73 @@ def cross_entropy_target_shape(facts: Facts) -> Iterator[Finding]:
                 "LL406", use, "class ids as a (N, 1) column", " but takes them as (N,)",
                 "PyTorch raises; squeeze the target (y.squeeze(1))",
             )
+
+
+@rule("LL407", "regression-target-broadcasts", "MSELoss/L1Loss/SmoothL1Loss/HuberLoss target shape differs from the input shape")
+def regression_target_broadcasts(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.HuberLoss` and
+    `F.mse_loss`, `F.l1_loss`, `F.smooth_l1_loss`, `F.huber_loss` called
+    with a target whose shape differs from the input's, when the input's
+    width is known (an `nn.Linear` output) and so is the target's: a `(N,)`
+    target for a `(N, 1)` output, the classic regression slip, or one target
+    column for a `(N, K)` output.
+
+    ## Why is this bad?
+    These losses subtract target from input element by element, with
+    broadcasting. Measured on torch 2.13 and 2.14: a `(N,)` target against a
+    `(N, 1)` input broadcasts to `(N, N)` (every prediction compared with
+    every target; the model learns the mean), with only a `UserWarning`:
+    "Using a target size (torch.Size([64])) that is different to the input
+    size (torch.Size([64, 1])). This will likely lead to incorrect results due
+    to broadcasting."; a `(N, 1)` target against a `(N, 4)` input broadcasts
+    to `(N, 4)` with the same warning; a `(N,)` target against a `(N, 4)`
+    input raises `RuntimeError: The size of tensor a (4) must match the size
+    of tensor b (64) at non-singleton dimension 1` (and broadcasts when a
+    batch has exactly 4 rows).
+
+    The finding is reported on the target argument of the loss call; the
+    message names the line the target is built.
+
+    ## Example
+    ```python
+    model = nn.Sequential(nn.Linear(13, 64), nn.ReLU(), nn.Linear(64, 1))
+    prices = torch.rand(404)
+    loss = nn.MSELoss()(model(x), prices)
+    ```
+
+    ## Use instead
+    ```python
+    loss = nn.MSELoss()(model(x).squeeze(1), prices)
+    ```
+    or `prices.unsqueeze(1)`.
+
+    ## Known problems
+    Only inputs whose last axis is a known `nn.Linear` width and targets
+    whose shape is known are checked; an input reshaped on the way
+    (`.view`, `.squeeze`) is not.
+    """
+    reported: Set[Site] = set()
+    for use in facts.torch_target_uses:
+        if use.kind != REGRESSION or use.prediction.units is None or use.target.shape is None:
+            continue
+        units, shape = use.prediction.units, use.target.shape
+        if shape == (units,) or len(shape) > 1 or (shape and shape[0] is None) or use.target_site in reported:
+            continue
+        reported.add(use.target_site)
+        if shape == () and units == 1:
+            effect = "torch broadcasts the two to (N, N) with only a UserWarning"
+            fix = "squeeze the output (out.squeeze(1)) or unsqueeze the target (y.unsqueeze(1))"
+        elif shape == ():
+            effect = "torch raises unless a batch has exactly that many rows"
+            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
+        elif shape == (1,):
+            effect = "torch trains every output on the one target with only a UserWarning"
+            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
+        else:
+            effect = "torch broadcasts or raises"
+            fix = f"give the output layer {shape[0]} units"
+        yield _target_finding(
+            "LL407", use, f"targets of shape {_shape(shape)}", f" for an input of shape (N, {units})", f"{effect}; {fix}"
+        )

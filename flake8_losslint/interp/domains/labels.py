@@ -424,7 +424,7 @@ def _comprehension(ev: Evaluator, node: cst.ListComp, ctx: Ctx) -> Value:
     ):
         samples = _int(ev.value(iterable.args[0].value, ctx))
     site = Site(node)
-    origin = short_name(callee.qualname)
+    origin = "random.randint" if callee.qualname == _PY_RANDINT else short_name(callee.qualname)
     return Array(Labels(INTEGER, origin, site, high - low + 1, samples, site if samples else None, (low, high),
                         shape=(), dtype="int"))
 
