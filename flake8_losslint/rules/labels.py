@@ -32,7 +32,10 @@ def _once(facts: Facts) -> Iterator[Tuple[LabelUse, Set[Site]]]:
 
 
 # TensorFlow 1's loss functions, each beside the one for the other label encoding.
-_TF1_PAIRS = {"sparse_softmax_cross_entropy": "softmax_cross_entropy", "softmax_cross_entropy": "sparse_softmax_cross_entropy"}
+_TF1_PAIRS = {
+    "sparse_softmax_cross_entropy": "softmax_cross_entropy",
+    "softmax_cross_entropy": "sparse_softmax_cross_entropy",
+}
 
 
 def _other(display: str, tf_nn: str, keras_name: str) -> str:
@@ -499,7 +502,11 @@ def _columns_text(count: int) -> str:
     return "1 column" if count == 1 else f"{count} columns"
 
 
-@rule("LL207", "label-columns-differ-from-units", "label columns differ from the output units under a binary/sigmoid loss")
+@rule(
+    "LL207",
+    "label-columns-differ-from-units",
+    "label columns differ from the output units under a binary/sigmoid loss",
+)
 def label_columns_differ_from_units(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does

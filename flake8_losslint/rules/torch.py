@@ -280,7 +280,11 @@ def _target_finding(code: str, use: TorchTargetUse, what: str, problem: str, fix
     )
 
 
-@rule("LL405", "bce-target-shape-differs-from-input", "BCELoss/BCEWithLogitsLoss target shape differs from the input shape")
+@rule(
+    "LL405",
+    "bce-target-shape-differs-from-input",
+    "BCELoss/BCEWithLogitsLoss target shape differs from the input shape",
+)
 def bce_target_shape_differs_from_input(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
@@ -340,11 +344,19 @@ def bce_target_shape_differs_from_input(facts: Facts) -> Iterator[Finding]:
         else:
             fix = f"give the target the input's shape (N, {units})"
         yield _target_finding(
-            "LL405", use, f"a target of shape {_shape(shape)}", f" for an input of shape (N, {units})", f"PyTorch raises; {fix}"
+            "LL405",
+            use,
+            f"a target of shape {_shape(shape)}",
+            f" for an input of shape (N, {units})",
+            f"PyTorch raises; {fix}",
         )
 
 
-@rule("LL406", "cross-entropy-target-shape", "CrossEntropyLoss/NLLLoss given one-hot integer targets (or (N, 1) class ids)")
+@rule(
+    "LL406",
+    "cross-entropy-target-shape",
+    "CrossEntropyLoss/NLLLoss given one-hot integer targets (or (N, 1) class ids)",
+)
 def cross_entropy_target_shape(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
@@ -393,7 +405,8 @@ def cross_entropy_target_shape(facts: Facts) -> Iterator[Finding]:
             if use.kind == TORCH_NLL:
                 what, problem = "one-hot rows", " but takes class ids"
             else:
-                what, problem = "one-hot rows of integers", " but reads such a target as class probabilities, which must be floats"
+                what = "one-hot rows of integers"
+                problem = " but reads such a target as class probabilities, which must be floats"
             yield _target_finding("LL406", use, what, problem, "PyTorch raises; pass the class ids (y.argmax(dim=1))")
         elif target.encoding == INTEGER and target.shape == (1,) and use.prediction.units is not None:
             reported.add(use.target_site)
@@ -403,7 +416,11 @@ def cross_entropy_target_shape(facts: Facts) -> Iterator[Finding]:
             )
 
 
-@rule("LL407", "regression-target-broadcasts", "MSELoss/L1Loss/SmoothL1Loss/HuberLoss target shape differs from the input shape")
+@rule(
+    "LL407",
+    "regression-target-broadcasts",
+    "MSELoss/L1Loss/SmoothL1Loss/HuberLoss target shape differs from the input shape",
+)
 def regression_target_broadcasts(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
@@ -469,5 +486,9 @@ def regression_target_broadcasts(facts: Facts) -> Iterator[Finding]:
             effect = "torch broadcasts or raises"
             fix = f"give the output layer {shape[0]} units"
         yield _target_finding(
-            "LL407", use, f"targets of shape {_shape(shape)}", f" for an input of shape (N, {units})", f"{effect}; {fix}"
+            "LL407",
+            use,
+            f"targets of shape {_shape(shape)}",
+            f" for an input of shape (N, {units})",
+            f"{effect}; {fix}",
         )

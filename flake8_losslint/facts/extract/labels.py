@@ -251,9 +251,8 @@ def _placeholder_feeds(feeds: List[Feed], judged: Dict[Site, Set[str]]) -> List[
     for placeholder, name, labels, feed_site in feeds:
         if placeholder.shape is None:
             continue
-        fact = PlaceholderFeed(
-            labels, placeholder.shape, name, placeholder.site, feed_site, tuple(sorted(judged.get(placeholder.site, ())))
-        )
+        families = tuple(sorted(judged.get(placeholder.site, ())))
+        fact = PlaceholderFeed(labels, placeholder.shape, name, placeholder.site, feed_site, families)
         if fact not in found:
             found.append(fact)
     return found

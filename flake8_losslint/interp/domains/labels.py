@@ -542,7 +542,6 @@ def _len(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
 
 def _method(ev: Evaluator, receiver: Value, method: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
     """Methods of datasets, library objects, loader objects and label arrays."""
-    site = Site(node)
     if isinstance(receiver, Dataset):
         if method in _DATASET_KEEPS:
             return receiver

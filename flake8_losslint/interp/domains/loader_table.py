@@ -124,10 +124,15 @@ def _with_base(tree: Any, base: Any) -> Any:
     return tree
 
 
+def _update(node: Dict[str, Any], role: str, fields: Dict[str, Any]) -> None:
+    if isinstance(node.get(role), dict):
+        node[role].update(fields)
+
+
 def _patch(tree: Any, patch: Dict[str, Any]) -> Any:
     for role in ("labels", "features"):
         if role in patch:
-            _walk(tree, lambda node, role=role: node[role].update(patch[role]) if isinstance(node.get(role), dict) else None)
+            _walk(tree, lambda node, role=role: _update(node, role, patch[role]))
     if "element" in patch or "batched" in patch:
         dataset = _first_dataset(tree)
         if dataset is None:
