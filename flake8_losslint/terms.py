@@ -141,8 +141,8 @@ class LossSpec:
 class Labels:
     """What is known about an array used as labels (or as the x beside them).
 
-    ``encoding`` is ONE_HOT, INTEGER, MIXED or None (only the sample count is
-    known, e.g. ``np.random.rand(512, 20)``).  ``value_range`` is the inclusive
+    ``encoding`` is ONE_HOT, INTEGER, MIXED, MULTI_HOT, CONTINUOUS or None
+    (only the sample count or shape is known, e.g. ``np.random.rand(512, 20)``).  ``value_range`` is the inclusive
     range of integer labels.  Each known number carries the site it was read
     from, for messages.
     """

@@ -81,18 +81,25 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
     Flags a sparse categorical crossentropy (`'sparse_categorical_crossentropy'`,
-    `SparseCategoricalCrossentropy`) trained or called with one-hot labels:
-    labels built with `to_categorical`, `tf.one_hot`, `keras.ops.one_hot`,
-    `np.eye(n)[y]`, `OneHotEncoder`, `label_binarize` (three or more classes),
-    `pd.get_dummies`, `image_dataset_from_directory(label_mode='categorical')`,
+    `SparseCategoricalCrossentropy`, `tf.nn.sparse_softmax_cross_entropy_with_logits`,
+    `tf.compat.v1.losses.sparse_softmax_cross_entropy`) trained or called with
+    one-hot labels: labels built with `to_categorical`, `tf.one_hot`,
+    `keras.ops.one_hot`, `np.eye(n)[y]`, `OneHotEncoder`, `LabelBinarizer` and
+    `label_binarize` (three or more classes), `pd.get_dummies`,
+    `read_data_sets(..., one_hot=True)` (TensorFlow 1's MNIST),
+    `image_dataset_from_directory(label_mode='categorical')`,
     `flow_from_directory` (its default `class_mode` is `'categorical'`) or a
-    literal array of one-hot rows.
+    literal array of one-hot rows. It also flags a TensorFlow 1 placeholder
+    written as `[None]` (one class id per sample) that `feed_dict` fills with
+    one-hot rows, on the placeholder's line, when no sparse loss op already
+    reports those labels.
 
-    The labels are followed through assignments, tuple unpacking,
-    `train_test_split`, `tf.data.Dataset.from_tensor_slices((x, y))` and its
-    `.batch/.shuffle/.map/.prefetch` chain, into `fit(x, y)`, `fit(dataset)`,
-    `validation_data=(x, y)`, `evaluate`, `train_on_batch` and direct
-    `loss_fn(y_true, y_pred)` calls.
+    The labels are followed through assignments, tuple unpacking, row slices,
+    `train_test_split`, `sklearn.utils.shuffle`, `tf.data.Dataset.from_tensor_slices((x, y))`
+    and its `.batch/.shuffle/.map/.prefetch` chain, into `fit(x, y)`, `fit(dataset)`,
+    `validation_data=(x, y)`, `evaluate`, `train_on_batch`, direct
+    `loss_fn(y_true, y_pred)` calls and `feed_dict` (README, "What it
+    understands", lists every loader and operation).
 
     ## Why is this bad?
     A sparse loss expects one class id per sample, shape `(N,)` or `(N, 1)`.
@@ -101,7 +108,9 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     after the data has been loaded and the model built.
 
     The finding is reported on the loss, the line to change; the message names
-    the line where the labels were one-hot encoded.
+    the line where the labels were one-hot encoded. A `[None]` placeholder fed
+    one-hot rows fails at the feed: `ValueError: Cannot feed value of shape
+    (64, 3) for Tensor Placeholder:0, which has shape (None,)`.
 
     ## Example
     ```python
@@ -125,8 +134,9 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     function or in a function of the same file that returns the model
     (`model = build_and_compile()`). Labels from functions the linter cannot
     see, labels assigned two different encodings on different branches, and
-    `Dataset.map` with a named function are not checked. `LabelBinarizer` is
-    not followed: with two classes it gives one 0/1 column, not one-hot rows.
+    `Dataset.map` with a named function are not checked. `LabelBinarizer` and
+    `label_binarize` are followed only when the class count is known: with two
+    classes they give one 0/1 column, not one-hot rows.
     """
     for use, seen in _once(facts):
         loss, labels = use.loss, use.labels
@@ -174,12 +184,19 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
     Flags a categorical crossentropy (`'categorical_crossentropy'`,
-    `CategoricalCrossentropy`, the focal variant) trained or called with
-    integer class ids: the labels of `keras.datasets.*.load_data()`,
-    `np.random.randint`, `LabelEncoder`, `argmax(..., axis=-1)`,
-    `image_dataset_from_directory` (its default `label_mode` is `'int'`),
-    `flow_from_directory(class_mode='sparse' or 'binary')`, or a literal array
-    of class ids.
+    `CategoricalCrossentropy`, the focal variant,
+    `tf.nn.softmax_cross_entropy_with_logits`, `tf.compat.v1.losses.softmax_cross_entropy`)
+    trained or called with integer class ids: the labels of
+    `keras.datasets.*.load_data()`, TensorFlow 1's `read_data_sets` (its
+    default is `one_hot=False`), `tensorflow_datasets.load(..., as_supervised=True)`,
+    torchvision and scikit-learn data sets, `np.random.randint`, `LabelEncoder`,
+    `argmax(..., axis=-1)`, `image_dataset_from_directory` (its default
+    `label_mode` is `'int'`), `flow_from_directory(class_mode='sparse' or
+    'binary')`, or a literal array of class ids. It also flags a TensorFlow 1
+    placeholder written as `[None, C]` (one-hot rows) that `feed_dict` fills
+    with class ids, on the placeholder's line, even when the crossentropy is
+    written by hand (`-tf.reduce_sum(y_ * tf.log(p))`), unless a categorical
+    loss op already reports those labels.
 
     ## Why is this bad?
     A categorical loss expects one row per sample with one entry per class,
@@ -188,7 +205,10 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
     have the same rank (ndim)` (or `... the same shape`).
 
     The finding is reported on the loss; the message names the line the
-    labels come from.
+    labels come from. A `[None, C]` placeholder fed class ids fails at the
+    feed: `ValueError: Cannot feed value of shape (64,) for Tensor
+    Placeholder:0, which has shape (None, 3)` (TensorFlow 2.21,
+    `tf.compat.v1`).
 
     ## Example
     ```python
