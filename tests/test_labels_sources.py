@@ -408,7 +408,9 @@ KERAS = "import numpy as np\nfrom tensorflow import keras\n"
         # regression targets
         ("np.random.rand(64)", 4, "linear", "mse", ["LL208"]),
         ("np.random.rand(64, 1)", 4, "linear", "mae", ["LL208"]),
-        ("np.random.rand(64, 3)", 1, "linear", "huber", ["LL208"]),
+        ("np.random.rand(64, 3)", 1, "linear", "huber", []),  # may be 3 steps against a (N, 3, 1) sequence
+        ("np.random.rand(64, 3)", 4, "linear", "huber", ["LL208"]),
+        ("np.random.randint(0, 2, (64, 5))", 1, "sigmoid", "binary_crossentropy", []),
         ("np.random.rand(64)", 1, "linear", "mse", []),  # Keras 3 fit aligns (N,) with (N, 1)
         ("np.random.rand(64, 3)", 3, "linear", "mean_squared_error", []),
     ],

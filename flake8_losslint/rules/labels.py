@@ -518,6 +518,13 @@ def _binary_ids(labels: Labels) -> bool:
     return labels.num_classes == 2
 
 
+def _maybe_steps(labels: Labels, columns: int, units: int) -> bool:
+    """W > 1 label columns against one output unit may be W time steps against a sequence
+    output (N, W, 1), which Keras aligns by expanding the labels: only one-hot columns are
+    surely columns."""
+    return columns > 1 and units == 1 and labels.encoding != ONE_HOT
+
+
 def _columns_text(count: int) -> str:
     return "1 column" if count == 1 else f"{count} columns"
 
@@ -565,7 +572,9 @@ def label_columns_differ_from_units(facts: Facts) -> Iterator[Finding]:
 
     ## Known problems
     Multi-hot labels with as many sigmoid units as columns, and
-    `Dense(1, "sigmoid")` with 0/1 labels, are correct and stay silent.
+    `Dense(1, "sigmoid")` with 0/1 labels, are correct and stay silent. Several
+    0/1 columns against one unit are not reported unless they are one-hot rows:
+    they may be time steps against a sequence output `(N, T, 1)`.
     Softmax outputs are left to LL104 (binary loss) and LL203 (categorical
     loss); class ids of more than two classes under a binary loss are not
     checked.
@@ -582,7 +591,7 @@ def label_columns_differ_from_units(facts: Facts) -> Iterator[Finding]:
         elif not (loss.family == CATEGORICAL and head.activation == SIGMOID and labels.encoding == ONE_HOT):
             continue  # softmax and sparse losses: LL203
         columns = _columns(labels)
-        if columns is None or columns == head.units:
+        if columns is None or columns == head.units or _maybe_steps(labels, columns, head.units):
             continue
         site = head.units_site or loss.site
         if site in seen:
@@ -624,10 +633,8 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
     output raises `ValueError: Dimensions must be equal, but are 64 and 4`
     (it runs, wrongly, when a batch has exactly 4 rows); a `(N, 1)` target
     runs silently and trains every output unit towards the one target;
-    Keras 2 does that for `(N,)` targets too; `W` target columns against one
-    output are compared with it column by column, silently. In fit, Keras 3
-    aligns a `(N,)` target with a `(N, 1)` output, so that case is not
-    reported.
+    Keras 2 does that for `(N,)` targets too. In fit, Keras 3 aligns a `(N,)`
+    target with a `(N, 1)` output, so that case is not reported.
 
     The finding is reported on the output layer; the message names the line
     the targets come from.
@@ -650,7 +657,10 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
 
     ## Known problems
     Only targets whose per-sample shape is known are checked (random arrays,
-    literals, loaders that say so). A `keras.losses.Loss` subclass computing
+    literals, loaders that say so). `W` target columns against one output unit
+    run silently on the broadcast (measured), but they are not reported: the
+    output may be a sequence `(N, W, 1)`, which Keras aligns with `(N, W)`
+    targets, and the output's rank is not followed. A `keras.losses.Loss` subclass computing
     the same element-wise loss broadcasts `(N,)` against `(N, 1)` to `(N, N)`
     in Keras 3 (measured), but what a subclass computes is not followed, so
     it is not reported.
@@ -660,7 +670,7 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
         if loss is None or loss.family != REGRESSION or head.units is None:
             continue
         columns = labels.columns
-        if columns is None or columns == head.units:
+        if columns is None or columns == head.units or _maybe_steps(labels, columns, head.units):
             continue
         site = head.units_site or loss.site
         if site in seen:
@@ -670,8 +680,6 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
             effect = "Keras 3 raises unless a batch has exactly that many rows; Keras 2 broadcasts silently"
         elif columns == 1:
             effect = "Keras trains every output on the one target, silently"
-        elif head.units == 1:
-            effect = "Keras compares the one output with every target column, silently"
         else:
             effect = "Keras raises at the first batch"
         yield Finding(
