@@ -39,7 +39,7 @@ from .fixes import (
     try_fix,
 )
 from .noqa import NoqaFilter
-from .options import add_argparse_options, runtime_settings
+from .options import add_argparse_options, runtime_settings, target_of
 from .rules import all_rules
 from .source.prefilter import worth_parsing
 
@@ -159,6 +159,11 @@ class SourceFile:
         return cls(path, display, data.decode(encoding), encoding)
 
     @property
+    def disk_path(self) -> Optional[str]:
+        """Where the file is, for reading its sibling modules (None: standard input)."""
+        return None if self.path == "-" else self.path
+
+    @property
     def line_map(self) -> Optional[LineMap]:
         return self.notebook.cell_line if self.notebook is not None else None
 
@@ -228,12 +233,18 @@ class Run:
 
 
 def _fix_labels(
-    source: str, keep: Keep, style: str, unsafe_only: bool, line_map: Optional[LineMap] = None
+    source: str,
+    keep: Keep,
+    style: str,
+    unsafe_only: bool,
+    line_map: Optional[LineMap] = None,
+    path: Optional[str] = None,
+    target: Any = None,
 ) -> List[Tuple[Report, Optional[str]]]:
     """The reports of ``source``, each with the fix `losslint fix` would really apply
     ("safe" or "unsafe"; None when there is none, or it would not check clean)."""
     module = parse(source)
-    everything = analyze_module(module, line_map=line_map)
+    everything = analyze_module(module, line_map=line_map, path=path, target=target)
     reports = keep(source, everything)
     ctx = FixContext(module, style)
     labelled = []
@@ -264,7 +275,9 @@ def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) ->
 def _check_file(run: Run, file: SourceFile, keep: Keep) -> None:
     if not worth_parsing(file.source):
         return
-    labelled = _fix_labels(file.source, keep, STYLE_MINIMAL, unsafe_only=False, line_map=file.line_map)
+    labelled = _fix_labels(
+        file.source, keep, STYLE_MINIMAL, False, file.line_map, file.disk_path, target_of(run.args)
+    )
     if run.runtime is not None and labelled:
         from .runtime import confirm
 
@@ -283,7 +296,7 @@ def _fix_file(run: Run, file: SourceFile, keep: Keep) -> None:
         fixed, applied = outcome.source, len(outcome.applied)
         if outcome.remaining:
             # What could be fixed was; what remains is fixable with --unsafe-fixes, if at all.
-            labelled = _fix_labels(fixed, keep, args.style, unsafe_only=True, line_map=file.line_map)
+            labelled = _fix_labels(fixed, keep, args.style, True, file.line_map, file.disk_path, target_of(args))
             if args.unsafe_fixes:
                 labelled = [(report, None) for report, _ in labelled]
     # A notebook keeps its JSON: only the changed cells' sources are replaced.

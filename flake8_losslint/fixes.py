@@ -621,6 +621,8 @@ def _probabilities_loss_on_logits(finding: Finding, ctx: FixContext) -> Optional
     use = finding.subject
     if not isinstance(use, LossUse):
         return None
+    if use.prediction.units == 1 and use.loss.family != BINARY:
+        return None  # no categorical loss works on one unit: the layer or the loss must change, by hand
     if ctx.style == STYLE_PROBABILITIES:
         wanted = SIGMOID if use.loss.family == BINARY else SOFTMAX
         if wanted == SOFTMAX and use.prediction.units == 1:
@@ -1023,6 +1025,8 @@ def _switch_encoding(finding: Finding, ctx: FixContext, to: str) -> Optional[Fix
     use = finding.subject
     if not isinstance(use, LabelUse) or use.loss is None:
         return None
+    if use.meets == "feed":
+        return None  # the placeholder's written shape takes the old encoding too: switching the op alone still fails
     names = _SPARSE_TO_CATEGORICAL if to == "categorical" else _CATEGORICAL_TO_SPARSE
     node = use.loss.site.node
     edits: List[Edit] = []

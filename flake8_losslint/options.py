@@ -5,6 +5,11 @@ manager (``parse_from_config=True``, so ``losslint-debug = true`` works in
 ``setup.cfg``/``tox.ini``/``.flake8``) and with the CLI's argparse parser.
 Adding an option is one line in ``SHARED_OPTIONS``; read it from the parsed
 namespace under its ``dest`` (``--losslint-debug`` -> ``losslint_debug``).
+
+An option with ``config=False`` is read from the command line only: a
+repository's configuration must not be able to turn it on.  That is
+``--losslint-runtime-user-code``, which runs code from the checked program.
+A configuration reader (the CLI's) skips the names in ``COMMAND_LINE_ONLY``.
 """
 
 from __future__ import annotations
@@ -14,12 +19,34 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Tuple
 
 
+def target_version(text: str) -> str:
+    """``--losslint-target-version``: checked when read, kept as written."""
+    from .source.target import TargetError, parse_option
+
+    try:
+        parse_option(text)
+    except TargetError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def target_of(options: Any) -> Any:
+    """The ``source.target.Target`` the option gives, or None."""
+    text = getattr(options, "losslint_target_version", None)
+    if not text:
+        return None
+    from .source.target import parse_option
+
+    return parse_option(text)
+
+
 @dataclass(frozen=True)
 class Option:
     flag: str
     help: str
     # Plain argparse keywords (action, default, type, choices, ...).
     kwargs: Dict[str, Any] = field(default_factory=lambda: {"action": "store_true", "default": False})
+    config: bool = True  # may be set in setup.cfg/tox.ini/.flake8 (False: command line only)
 
     @property
     def dest(self) -> str:
@@ -39,11 +66,22 @@ SHARED_OPTIONS: Tuple[Option, ...] = (
         "with --losslint-runtime: also show refuted findings, and findings that were not checked",
     ),
     Option(
+        "--losslint-target-version",
+        "the library versions the checked code is written for, e.g. tensorflow=1.15,keras=2.4 "
+        "(default: the project's pins, then what the file shows, then the installed versions)",
+        {"default": None, "type": target_version, "metavar": "LIBRARY=VERSION,..."},
+    ),
+    Option(
         "--losslint-runtime-user-code",
         "with --losslint-runtime: probes may run a user-defined loss function (only that "
-        "function and its library imports, in a separate process with a timeout)",
+        "function, its library imports and literal constants, in a sandboxed process with "
+        "limits and a timeout; see docs/runtime.md). Command line only: a config file cannot turn it on",
+        config=False,
     ),
 )
+
+# Option names (as in a config file) that only the command line may set.
+COMMAND_LINE_ONLY = frozenset(option.flag.lstrip("-") for option in SHARED_OPTIONS if not option.config)
 
 
 def runtime_settings(options: Any) -> Any:
@@ -64,7 +102,7 @@ def runtime_settings(options: Any) -> Any:
 def add_flake8_options(manager: Any) -> None:
     """Register every shared option with flake8's ``OptionManager``."""
     for option in SHARED_OPTIONS:
-        manager.add_option(option.flag, parse_from_config=True, help=option.help, **option.kwargs)
+        manager.add_option(option.flag, parse_from_config=option.config, help=option.help, **option.kwargs)
 
 
 def add_argparse_options(parser: argparse.ArgumentParser) -> None:

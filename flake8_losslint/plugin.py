@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
-from typing import Any, Iterator, List, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
-from .options import add_flake8_options, runtime_settings
+from .options import add_flake8_options, runtime_settings, target_of
 from .source.prefilter import worth_parsing
 
 
@@ -18,6 +19,7 @@ class LossLintChecker:
 
     debug = False
     runtime: Any = None  # flake8_losslint.runtime.Settings when --losslint-runtime is on
+    target: Any = None  # source.target.Target from --losslint-target-version
 
     def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
         # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
@@ -33,6 +35,13 @@ class LossLintChecker:
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.debug = bool(getattr(options, "losslint_debug", False))
         cls.runtime = runtime_settings(options)
+        cls.target = target_of(options)
+
+    def _path(self) -> Optional[str]:
+        """The file on disk, for following imports of its sibling modules (None for stdin)."""
+        if self.filename in ("-", "stdin") or not os.path.isfile(self.filename):
+            return None
+        return self.filename
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
@@ -41,7 +50,7 @@ class LossLintChecker:
         try:
             from .engine import analyze  # imports LibCST (about 0.3 s), once per process
 
-            reports = analyze(source, self.runtime)
+            reports = analyze(source, self.runtime, path=self._path(), target=self.target)
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)

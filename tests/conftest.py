@@ -55,3 +55,15 @@ def flake8_output_on_fixtures() -> str:
 def flake8_on_fixtures(flake8_output_on_fixtures: str) -> Dict[str, List[Row]]:
     """file -> rows (line, column, code)."""
     return parse_rows(flake8_output_on_fixtures)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory) -> None:
+    """The suite never reads or writes the user's cache: one fresh cache directory for the run
+    (subprocesses inherit it).  Tests of the cache itself set their own."""
+    import os
+
+    from flake8_losslint.source.cachefiles import ENV_DIR
+
+    if not os.environ.get(ENV_DIR):
+        os.environ[ENV_DIR] = str(tmp_path_factory.mktemp("losslint-cache"))

@@ -29,7 +29,9 @@ needs_tf = pytest.mark.skipif(
     reason="TensorFlow is not installed (pip install -e '.[test,runtime]'); set CI=1 to make this a failure",
 )
 
-CONFIRMED = re.compile(r" \[confirmed by TensorFlow \d+\.\d+\.\d+\S*: (.+)\]$")
+# Runtime evidence is its own sentence, in ``Report.evidence`` (flake8 prints it after the message).
+CONFIRMED = re.compile(r"^TensorFlow \d+\.\d+\.\d+\S* (.+)$")
+REFUTED = re.compile(r"^Refuted: TensorFlow \d+\.\d+\.\d+\S* (.+)$")
 
 ENV_KEYS = (
     "FLAKE8_LOSSLINT_CACHE_DIR",
@@ -67,8 +69,10 @@ def _analyze(path: str, verbose: bool = False):
 
 
 def _evidence(report: Report) -> str:
-    match = CONFIRMED.search(report.message)
-    assert match, report.message
+    """What TensorFlow did, as the sentence after "TensorFlow X.Y.Z " says it."""
+    match = CONFIRMED.search(report.evidence or "")
+    assert match, (report.message, report.evidence)
+    assert "\n" not in report.text
     return match.group(1)
 
 
@@ -98,7 +102,7 @@ def test_ci_has_tensorflow() -> None:
 def test_confirmed_by_error(runtime_env) -> None:
     (report,) = _analyze("LL105/sparse_on_one_unit_sigmoid.py")
     assert _evidence(report) == (
-        "InvalidArgumentError: Received a label value of 1 which is outside the valid range of [0, 1)."
+        "raises InvalidArgumentError: Received a label value of 1 which is outside the valid range of [0, 1)."
     )
 
 
@@ -106,9 +110,13 @@ def test_confirmed_by_error(runtime_env) -> None:
 def test_confirmed_by_value_perfect_prediction(runtime_env) -> None:
     (report,) = _analyze("LL104/bce_on_softmax.py")
     evidence = _evidence(report)
-    match = re.search(r"true class probability (0\.\d+) returns loss ([\d.]+), expected ≈0", evidence)
+    match = re.match(
+        r"computes loss ([\d.]+) here \(compiled fit\) on outputs giving the true class probability (0\.\d+), "
+        r"where ≈0 is right",
+        evidence,
+    )
     assert match, evidence
-    assert float(match.group(1)) > 0.99 and float(match.group(2)) > 0.3
+    assert float(match.group(2)) > 0.99 and float(match.group(1)) > 0.3
     assert "independent sigmoids" in evidence
 
 
@@ -118,7 +126,7 @@ def test_confirmed_by_value_single_unit_softmax(runtime_env) -> None:
     evidence = _evidence(report)
     # float32 softmax over one unit is 1 up to rounding: 0.99999994 on most CPUs,
     # exactly 1 where TensorFlow uses AVX-512 kernels.
-    match = re.match(r"the output is ([\d.e+-]+) for all 64 random inputs", evidence)
+    match = re.match(r"outputs ([\d.e+-]+) for all 64 random inputs", evidence)
     assert match, evidence
     assert float(match.group(1)) == pytest.approx(1.0, abs=1e-6)
 
@@ -128,8 +136,8 @@ def test_ll101_says_when_keras_hides_the_bug(runtime_env) -> None:
     """Keras's own softmax, last op, compiled fit: warning + pre-softmax logits."""
     (report,) = _analyze("LL101/sequential_loss_variable.py")
     evidence = _evidence(report)
-    assert evidence.startswith("in this setting Keras hides the bug: compiled fit warns and uses the pre-softmax logits")
-    assert "softmax applied twice" in evidence
+    assert evidence.startswith("hides the bug in this setting: compiled fit warns and uses the pre-softmax logits")
+    assert evidence.endswith("softmax applied twice.")
 
 
 @needs_tf
@@ -144,16 +152,20 @@ def test_ll101_says_when_nothing_corrects_it(runtime_env) -> None:
     )
     (report,) = analyze(source, _settings())
     evidence = _evidence(report)
-    assert re.fullmatch(
-        r"an eager call computes [\d.]+ where from_logits=False gives [\d.]+: softmax applied twice, no warning", evidence
-    ), evidence
+    match = re.fullmatch(
+        r"computes loss ([\d.]+) here \(an eager call\), ([\d.]+) with from_logits=False: softmax applied twice, "
+        r"no warning\.",
+        evidence,
+    )
+    assert match, evidence
+    assert float(match.group(1)) != pytest.approx(float(match.group(2)), rel=0.05)
 
 
 @needs_tf
 def test_ll101_dropout_after_softmax_is_not_corrected_in_fit(runtime_env) -> None:
     (report,) = _analyze("LL101/tf_keras_keras1_args.py")
     evidence = _evidence(report)
-    assert evidence.startswith("compiled fit computes") and "no warning" in evidence
+    assert evidence.startswith("computes loss ") and "(compiled fit)" in evidence and "no warning" in evidence
     assert "do not get past the Dropout" in evidence
 
 
@@ -171,7 +183,7 @@ def _label_rank_probe(call: str):
 
 def _fake_report(code: str) -> Report:
     finding = Finding(code, None, "labels of rank 1 do not match the (N, 1) output", subject=object())  # type: ignore[arg-type]
-    return Report(3, 0, code, finding.message, finding)
+    return Report(3, 0, code, "labels of rank 1 do not match the (N, 1) output", finding)
 
 
 @needs_tf
@@ -184,11 +196,12 @@ def test_refuted_finding_is_dropped(runtime_env, monkeypatch) -> None:
 
     kept = confirm([fit, eager], _settings())
     assert [r.code for r in kept] == ["LL991"]  # Keras's compile wrapper aligns the ranks; a direct call raises
-    assert "ValueError: Arguments `target` and `output` must have the same rank" in kept[0].message
+    assert _evidence(kept[0]).startswith("raises ValueError: Arguments `target` and `output` must have the same rank")
+    assert kept[0].message == eager.message  # the runtime never touches the message
 
     verbose = confirm([fit], _settings(verbose=True))
     assert len(verbose) == 1
-    assert re.search(r"\[refuted by TensorFlow [\d.]+: compiled fit accepts it: loss [\d.]+\]$", verbose[0].message)
+    assert re.fullmatch(r"Refuted: TensorFlow [\d.]+ accepts it in compiled fit: loss [\d.]+\.", verbose[0].evidence)
 
 
 def test_findings_without_a_probe_pass_through(runtime_env) -> None:
@@ -224,75 +237,82 @@ LABEL_EVIDENCE = [
     (
         "LL201/mnist_to_categorical.py",
         "LL201",
-        "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`. Received: target.shape=(64, 10), "
-        "output.shape=(64, 10) (with integer labels 0..9 it runs)",
+        "raises ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`. Received: "
+        "target.shape=(64, 10), output.shape=(64, 10); with integer labels 0..9 it runs.",
     ),
     (
         "LL201/tf_nn_sparse_op.py",
         "LL201",
-        "ValueError: `labels.shape.rank` must equal `logits.shape.rank - 1`. Received: labels.shape=(64, 8) of rank 2 "
-        "and logits.shape=(64, 8) of rank 2 (with integer labels 0..7 it runs)",
+        "raises ValueError: `labels.shape.rank` must equal `logits.shape.rank - 1`. Received: labels.shape=(64, 8) "
+        "of rank 2 and logits.shape=(64, 8) of rank 2; with integer labels 0..7 it runs.",
     ),
     (
         "LL202/cifar10_categorical.py",
         "LL202",
-        "ValueError: Arguments `target` and `output` must have the same rank (ndim). Received: target.shape=(64,), "
-        "output.shape=(64, 10) (with one-hot labels of width 10 it runs)",
+        "raises ValueError: Arguments `target` and `output` must have the same rank (ndim). Received: "
+        "target.shape=(64,), output.shape=(64, 10); with one-hot labels of width 10 it runs.",
     ),
     (
         "LL203/cifar100_ten_units.py",
         "LL203",
-        "InvalidArgumentError: Received a label value of 99 which is outside the valid range of [0, 10). "
-        "(with an output of 100 units it runs)",
+        "raises InvalidArgumentError: Received a label value of 99 which is outside the valid range of [0, 10); "
+        "with an output of 100 units it runs.",
     ),
     (
         "LL203/to_categorical_depth.py",
         "LL203",
-        "ValueError: Arguments `target` and `output` must have the same shape. Received: target.shape=(64, 5), "
-        "output.shape=(64, 3) (with an output of 5 units it runs)",
+        "raises ValueError: Arguments `target` and `output` must have the same shape. Received: "
+        "target.shape=(64, 5), output.shape=(64, 3); with an output of 5 units it runs.",
     ),
     (
         "LL204/random_arrays.py",
         "LL204",
-        "ValueError: Data cardinality is ambiguous ('x' sizes: 512, 'y' sizes: 256) (with 256 samples in x too it runs)",
+        "raises ValueError: Data cardinality is ambiguous ('x' sizes: 512, 'y' sizes: 256); with 256 samples in x "
+        "too it runs.",
     ),
     (
         "LL204/from_tensor_slices_shapes.py",
         "LL204",
-        "ValueError: Dimensions 1000 and 900 are not compatible (with 900 samples in x too it runs)",
+        "raises ValueError: Dimensions 1000 and 900 are not compatible; with 900 samples in x too it runs.",
     ),
     (
         "LL205/one_based_randint.py",
         "LL205",
-        "InvalidArgumentError: Received a label value of 5 which is outside the valid range of [0, 5). "
-        "(with labels 0..4 it runs)",
+        "raises InvalidArgumentError: Received a label value of 5 which is outside the valid range of [0, 5); "
+        "with labels 0..4 it runs.",
     ),
     (
         "LL205/literal_labels.py",  # an eager call: TF's op-location prefix is left out
         "LL205",
-        "InvalidArgumentError: Received a label value of 3 which is outside the valid range of [0, 3). "
-        "(with labels 0..2 it runs)",
+        "raises InvalidArgumentError: Received a label value of 3 which is outside the valid range of [0, 3); "
+        "with labels 0..2 it runs.",
     ),
-    ("LL206/mixed_literal.py", "LL206", "ValueError: Invalid dtype: object (with every label a class id it runs)"),
+    (
+        "LL206/mixed_literal.py",
+        "LL206",
+        "raises ValueError: Invalid dtype: object; with every label a class id it runs.",
+    ),
     (
         "LL206/mixed_rows_loss_call.py",
         "LL206",
-        "ValueError: Can't convert non-rectangular Python sequence to Tensor. (with every label a one-hot row it runs)",
+        "raises ValueError: Can't convert non-rectangular Python sequence to Tensor; with every label a one-hot row "
+        "it runs.",
     ),
     (
         "LL301/imported_v2_op.py",
         "LL301",
-        "ImportError: cannot import name 'softmax_cross_entropy_with_logits_v2' from 'tensorflow.nn'",
+        "raises ImportError: cannot import name 'softmax_cross_entropy_with_logits_v2' from 'tensorflow.nn'.",
     ),
     (
         "LL301/keras_losses_lacks_nn_op.py",
         "LL301",
-        "AttributeError: module 'keras._tf_keras.keras.losses' has no attribute 'sparse_softmax_cross_entropy_with_logits'",
+        "raises AttributeError: module 'keras._tf_keras.keras.losses' has no attribute "
+        "'sparse_softmax_cross_entropy_with_logits'.",
     ),
     (
         "LL301/tf1_losses_module.py",
         "LL301",
-        "AttributeError: module 'keras._tf_keras.keras.losses' has no attribute 'sparse_softmax_cross_entropy'",
+        "raises AttributeError: module 'keras._tf_keras.keras.losses' has no attribute 'sparse_softmax_cross_entropy'.",
     ),
 ]
 
@@ -316,8 +336,10 @@ def test_ll206_numpy_array_without_dtype_is_numpy_s_error(runtime_env) -> None:
     )
     (report,) = analyze(source, _settings())
     evidence = _evidence(report)
-    assert evidence.startswith("NumPy cannot even build the labels: ValueError: setting an array element with a sequence")
-    assert evidence.endswith("(with every label a class id it runs)")
+    assert evidence.startswith(
+        "cannot even build the labels, NumPy raises ValueError: setting an array element with a sequence"
+    )
+    assert evidence.endswith("; with every label a class id it runs.")
 
 
 def _label_use(source: str):
@@ -325,7 +347,6 @@ def _label_use(source: str):
     import libcst as cst
 
     from flake8_losslint.facts.extract import extract
-    from flake8_losslint.report import Positions
 
     module = cst.parse_module(source)
     (use,) = extract(module).label_uses
@@ -339,8 +360,8 @@ def _refuted_evidence(monkeypatch, code: str, probe) -> str:
     report = _fake_report(code)
     assert confirm([report], _settings()) == []  # refuted: dropped
     (verbose,) = confirm([report], _settings(verbose=True))
-    match = re.search(r"\[refuted by TensorFlow [\d.]+: (.+)\]$", verbose.message)
-    assert match, verbose.message
+    match = REFUTED.search(verbose.evidence or "")
+    assert match, verbose.evidence
     return match.group(1)
 
 
@@ -364,7 +385,7 @@ def test_ll203_probe_refutes_sparse_loss_with_more_units_than_classes(runtime_en
     use = _label_use(SPARSE_MORE_UNITS)
     probe = probes.PROBES["LL203"](use)
     assert probe["y_true"]["range"] == [0, 9] and probe["y_pred"]["units"] == 12
-    assert re.fullmatch(r"compiled fit accepts it: loss [\d.]+", _refuted_evidence(monkeypatch, "LL994", probe))
+    assert re.fullmatch(r"accepts it in compiled fit: loss [\d.]+\.", _refuted_evidence(monkeypatch, "LL994", probe))
 
 
 IGNORE_CLASS = """\
@@ -389,7 +410,7 @@ def test_ll205_probe_refutes_labels_the_loss_ignores(runtime_env, monkeypatch) -
         "args": {"from_logits": True, "ignore_class": -1},
     }
     assert probe["y_true"]["range"] == [-1, 4]
-    assert re.fullmatch(r"compiled fit accepts it: loss [\d.]+", _refuted_evidence(monkeypatch, "LL995", probe))
+    assert re.fullmatch(r"accepts it in compiled fit: loss [\d.]+\.", _refuted_evidence(monkeypatch, "LL995", probe))
 
 
 @needs_tf
@@ -402,7 +423,7 @@ def test_ll301_probe_refutes_a_name_that_exists(runtime_env, monkeypatch) -> Non
 
     reference = ApiReference("keras.losses", "mean_squared_error", "keras.losses.mean_squared_error", Site(cst.Name("x")))
     probe = probes.PROBES["LL301"](reference)
-    assert _refuted_evidence(monkeypatch, "LL996", probe) == "keras.losses.mean_squared_error exists"
+    assert _refuted_evidence(monkeypatch, "LL996", probe) == "has keras.losses.mean_squared_error."
 
 
 @needs_tf
@@ -416,10 +437,10 @@ def test_label_probe_with_an_unrelated_error_is_not_a_confirmation(runtime_env, 
     report = _fake_report("LL997")
     assert confirm([report], _settings()) == [report]
     (verbose,) = confirm([report], _settings(verbose=True))
-    assert verbose.message.endswith(
-        "[runtime probe failed: with labels 0..4 it fails too: "
-        "ValueError: Could not interpret loss identifier: no_such_loss]"
-    ), verbose.message
+    assert verbose.evidence == (
+        "Runtime probe failed: with labels 0..4 it fails too: "
+        "ValueError: Could not interpret loss identifier: no_such_loss."
+    ), verbose.evidence
 
 
 def test_label_probe_is_plain_json_with_its_control() -> None:
@@ -440,90 +461,6 @@ def test_label_probe_is_plain_json_with_its_control() -> None:
     }
 
 
-# -- user-defined losses (--losslint-runtime-user-code) ---------------------------
-USER_MODULE = """\
-import os
-import tensorflow as tf
-import mypackage.losses as mine
-from keras import ops, losses as keras_losses
-
-os.remove("/important/file")  # module-level code: never run
-EPS = 1e-7
-
-
-@mine.register
-def my_loss(y_true, y_pred):
-    # sparse loss: fails on one-hot labels
-    return tf.reduce_mean(keras_losses.sparse_categorical_crossentropy(y_true, y_pred))
-
-
-def spin(y_true, y_pred):
-    while True:
-        pass
-"""
-
-
-def _user_function(name: str):
-    import libcst as cst
-
-    from flake8_losslint.runtime.usercode import user_function_json
-
-    module = cst.parse_module(USER_MODULE)
-    (function,) = [s for s in module.body if isinstance(s, cst.FunctionDef) and s.name.value == name]
-    return user_function_json(module, function)
-
-
-def test_user_function_is_cut_out_with_its_library_imports_only() -> None:
-    assert _user_function("my_loss") == {
-        "name": "my_loss",
-        "source": "import tensorflow as tf\n"
-        "from keras import ops, losses as keras_losses\n"
-        "\n"
-        "def my_loss(y_true, y_pred):\n"
-        "    # sparse loss: fails on one-hot labels\n"
-        "    return tf.reduce_mean(keras_losses.sparse_categorical_crossentropy(y_true, y_pred))\n",
-    }
-
-
-def _user_probe(name: str):
-    return {
-        "check": "crashes",
-        "loss": {"user": _user_function(name)},
-        "y_true": {"encoding": "onehot", "shape": [64, 5], "classes": 5},
-        "y_pred": {"units": 5, "activation": "softmax", "via": "keras"},
-        "call": "fit",
-    }
-
-
-@needs_tf
-def test_user_loss_runs_only_with_its_opt_in(runtime_env, monkeypatch, tmp_path) -> None:
-    from flake8_losslint.runtime import Settings, confirm, probes
-
-    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
-    monkeypatch.setitem(probes.PROBES, "LL992", lambda subject: _user_probe("my_loss"))
-    report = _fake_report("LL992")
-
-    assert confirm([report], Settings()) == [report]
-    (verbose,) = confirm([report], Settings(verbose=True))
-    assert verbose.message.endswith("[custom loss not run: add --losslint-runtime-user-code]")
-
-    (checked,) = confirm([report], Settings(user_code=True))
-    assert "[confirmed by TensorFlow" in checked.message
-    assert "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`" in checked.message
-
-
-@needs_tf
-def test_user_loss_that_never_returns_is_killed(runtime_env, monkeypatch, tmp_path) -> None:
-    from flake8_losslint.runtime import Settings, confirm, probes
-
-    monkeypatch.setenv("FLAKE8_LOSSLINT_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("FLAKE8_LOSSLINT_RUNTIME_USER_TIMEOUT", "12")
-    monkeypatch.setitem(probes.PROBES, "LL993", lambda subject: _user_probe("spin"))
-    report = _fake_report("LL993")
-    (result,) = confirm([report], Settings(user_code=True, verbose=True))
-    assert result.message.endswith("[runtime probe failed: the user-defined loss did not finish within 12s]")
-
-
 # -- bundled examples, through real flake8 -------------------------------------
 @needs_tf
 def test_flake8_confirms_every_fixture_finding_then_serves_from_cache(shared_cache) -> None:
@@ -536,9 +473,12 @@ def test_flake8_confirms_every_fixture_finding_then_serves_from_cache(shared_cac
     from flake8_losslint.runtime.probes import PROBES
 
     static_lines = set(static.stdout.splitlines())
+    evidence = re.compile(r"[)\w]\. TensorFlow \d+\.\d+\.\d+\S* \S.*\.$")
     probed = [line for line in cold.stdout.splitlines() if line.split(": ", 1)[1][:5] in PROBES]
     unprobed = [line for line in cold.stdout.splitlines() if line.split(": ", 1)[1][:5] not in PROBES]
-    assert probed and all(CONFIRMED.search(line) for line in probed), cold.stdout
+    unconfirmed = [line for line in probed if not evidence.search(line)]
+    # A Keras loss object called with swapped arguments has no probe yet (its fact names no loss class).
+    assert probed and all("LL302 criterion" in line for line in unconfirmed), cold.stdout
     assert all(line in static_lines for line in unprobed), cold.stdout
 
     # Warm: a worker that cannot start would print a notice and leave messages bare.
@@ -554,8 +494,8 @@ def test_cache_hit_does_not_start_the_worker(runtime_env, tmp_path, monkeypatch)
     runtime_env.reset()
     second = _analyze("LL106/softmax_then_sparse_op.py")
     assert runtime_env.starts == 0
-    assert [r.message for r in second] == [r.message for r in first]
-    assert "softmax applied twice, no warning" in first[0].message
+    assert [r.text for r in second] == [r.text for r in first]
+    assert "softmax applied twice, no warning" in first[0].evidence
 
 
 @needs_tf
@@ -567,7 +507,7 @@ def test_config_file_turns_runtime_on(tmp_path, shared_cache) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "LL", "model.py"], cwd=tmp_path, capture_output=True, text=True, env=env
     )
-    assert "[confirmed by TensorFlow" in result.stdout, result.stdout + result.stderr
+    assert ". TensorFlow 2." in result.stdout, result.stdout + result.stderr
 
 
 # -- TensorFlow missing or broken ----------------------------------------------
@@ -601,7 +541,8 @@ def test_worker_timeout_leaves_static_results(tmp_path) -> None:
     result = _flake8("--losslint-runtime", *files, env=env)
     assert result.stdout == static.stdout
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and "timed out after 0.01s" in lines[0], result.stderr
+    assert len(lines) == 1 and "did not answer within 0.01s" in lines[0], result.stderr
+    assert "install" not in lines[0]  # TensorFlow is installed: the remedy is not to install it
 
 
 def test_parallel_jobs_print_one_notice(tmp_path) -> None:

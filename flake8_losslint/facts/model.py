@@ -114,6 +114,7 @@ class ApiReference:
     suggestion: Optional[str] = None  # the name to use instead, as users spell it
     library: str = ""  # "TensorFlow 2.21.0 (tf.keras is Keras 3.15.1)", for messages
     module_display: str = ""  # the module as users spell it: "tf.keras.losses"
+    version_source: str = ""  # why that version: "the installed version", "as requirements.txt pins it"
 
 
 @dataclass(frozen=True)

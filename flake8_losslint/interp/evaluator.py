@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from ..syntax.collect import Binding, CallSite, ClassInfo, Collector, Ctx, Scope, within
+from ..source.target import NONE as NO_TARGET
+from ..source.target import Target
 from ..syntax.names import canonical
 from ..terms import Head, Site
 from .env import Env, Frame, in_env
@@ -27,6 +29,9 @@ from .values import (
     UNKNOWN,
     BoundMethod,
     Const,
+    ForeignClass,
+    ForeignFunction,
+    ForeignModule,
     Instance,
     LibRef,
     Model,
@@ -36,6 +41,9 @@ from .values import (
     UserFunction,
     Value,
 )
+
+if TYPE_CHECKING:
+    from .project import Project
 
 _MAX_DEPTH = 120
 _MAX_SEQ = 64
@@ -51,10 +59,24 @@ def _order(binding: Binding) -> int:
 
 
 class Evaluator:
-    def __init__(self, collected: Collector) -> None:
+    def __init__(
+        self,
+        collected: Collector,
+        project: Optional["Project"] = None,
+        given: Target = NO_TARGET,
+        fallback: Target = NO_TARGET,
+    ) -> None:
         from .domains import DOMAINS  # the registry: each domain imports the values it builds on
 
         self.collected = collected
+        self.project = project  # the other modules of the linted file's project, when known
+        # The library versions the file is judged against: ``given`` (an option, the
+        # project's pins) first, then what the file itself shows, then ``fallback``
+        # (the installed libraries).
+        self._given, self._fallback = given, fallback
+        self._target: Optional[Target] = None
+        self._dead: Optional[Set[int]] = None
+        self._live_calls: Optional[List[CallSite]] = None
         self.imports = collected.imports
         self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
@@ -68,6 +90,69 @@ class Evaluator:
         self._derived: Optional[Set[int]] = None
         self.domains = [domain(self) for domain in DOMAINS]
         self._by_name = {type(domain).name: domain for domain in self.domains}
+
+    # -- target versions and the code that cannot run on them -----------------------
+    @property
+    def target(self) -> Target:
+        if self._target is None:
+            if self._given.known:
+                self._target = self._given
+            else:
+                from .versions import file_target
+
+                shown = file_target(self)
+                self._target = shown if shown.known else self._fallback
+        return self._target
+
+    def versions(self) -> Dict[str, str]:
+        """The target versions as version tests read them (Keras follows TensorFlow when only it is known)."""
+        found: Dict[str, str] = {}
+        target = self.target
+        if target.tensorflow is not None:
+            found["tensorflow"] = target.tensorflow
+        keras = target.keras or _keras_of(target.tensorflow)
+        if keras is not None:
+            found["keras"] = keras
+        return found
+
+    def unreachable(self, ctx: Ctx) -> bool:
+        """Code that a version test keeps from running on the target versions."""
+        dead = self._dead_blocks()
+        if not dead:
+            return False
+        scope: Optional[Scope] = ctx.scope
+        path = ctx.path
+        while True:
+            if any(block in dead for block in path):
+                return True
+            if scope is None:
+                return False
+            outer = scope.def_ctx if scope.def_ctx is not None else (scope.cls.ctx if scope.kind == "class" and scope.cls else None)
+            if outer is None:
+                return False
+            scope, path = outer.scope, outer.path
+
+    def _dead_blocks(self) -> Set[int]:
+        if self._dead is None:
+            from .versions import decide
+
+            self._dead = set()
+            versions = self.versions()
+            if versions:
+                for node, ctx, body, orelse in self.collected.version_tests:
+                    verdict = decide(self, node.test, ctx, versions)
+                    if verdict is False and body is not None:
+                        self._dead.add(body)
+                    elif verdict is True and orelse is not None:
+                        self._dead.add(orelse)
+        return self._dead
+
+    @property
+    def calls(self) -> List[CallSite]:
+        """The file's calls, in textual order, without those that cannot run on the target versions."""
+        if self._live_calls is None:
+            self._live_calls = [site for site in self.collected.calls if not self.unreachable(site.ctx)]
+        return self._live_calls
 
     def domain(self, name: str):  # noqa: ANN201 - the caller knows which domain it asks for
         """A registered domain by name ("keras", "labels", "torch")."""
@@ -154,6 +239,12 @@ class Evaluator:
             first = False
         qualified = self.imports.lookup(name)
         if qualified is not None:
+            if self.project is not None:
+                found = self.project.resolve(qualified)
+                if found is not None:
+                    return found
+            if qualified.startswith("."):
+                return UNKNOWN  # a relative import we cannot follow
             return LibRef(canonical(qualified))
         for module in reversed(self.imports.star_modules):  # the last ``import *`` wins
             candidate = canonical(f"{module}.{name}")
@@ -323,6 +414,8 @@ class Evaluator:
         base = self.value(node.value, ctx)
         if isinstance(base, LibRef):
             return LibRef(canonical(f"{base.qualname}.{node.attr.value}"))
+        if isinstance(base, ForeignModule) and self.project is not None:
+            return self.project.attribute(base, node.attr.value)
         if isinstance(base, Instance):
             method = self.method_scope(base.info, node.attr.value)
             if method is not None:
@@ -368,6 +461,10 @@ class Evaluator:
             return self.call_returns(callee.scope, node, ctx)
         if isinstance(callee, BoundMethod):
             return self.call_returns(callee.scope, node, ctx, callee.receiver)
+        if isinstance(callee, ForeignClass):
+            return callee.instance
+        if isinstance(callee, ForeignFunction):
+            return callee.returns
         found = self._ask("call_value", callee, node, ctx)
         if found is not UNKNOWN:
             return found
@@ -394,6 +491,24 @@ class Evaluator:
         outer = ctx.env.restrict(scope.parent) if ctx.env is not None and scope.parent is not None else None
         frames = (outer.frames if outer is not None else ()) + (frame,)
         return self.returns(scope, Env(frames))
+
+    def instance_of(self, info: ClassInfo) -> Value:
+        """What an object of the program's class is, as the domain that models it says."""
+        return self._ask("instance", info)
+
+    def exported(self, name: str, binding: Binding, use: Ctx) -> Value:
+        """A module-level name as another module imports it: classes by what their
+        objects are, functions by what they return."""
+        value = self._binding(name, binding, use)
+        if isinstance(value, UserClass):
+            instance = self.instance_of(value.info)
+            return ForeignClass(instance) if instance != UNKNOWN else UNKNOWN
+        if isinstance(value, UserFunction):
+            frames = self.contexts(value.scope)
+            env = Env((frames[0],)) if len(frames) == 1 and frames[0].call is None else None
+            returned = self.returns(value.scope, env)
+            return ForeignFunction(returned) if returned != UNKNOWN else UNKNOWN
+        return value
 
     # -- calling contexts --------------------------------------------------------
     def bind(self, scope: Scope, call: cst.Call, ctx: Ctx, receiver: Optional[Value] = None) -> Frame:
@@ -643,3 +758,13 @@ def _join(values: List[Value]) -> Value:
 
 def _same_compile(value: Value, first: Value) -> Dict[str, object]:
     return {"compiled": first.compiled} if isinstance(value, Model) and isinstance(first, Model) else {}
+
+
+def _keras_of(tensorflow: Optional[str]) -> Optional[str]:
+    """The Keras that ``tf.keras`` is for a TensorFlow version (2.16 moved to Keras 3)."""
+    if tensorflow is None:
+        return None
+    parts = tuple(int(p) for p in tensorflow.split(".")[:2] if p.isdigit())
+    if parts < (2, 0):
+        return "2.2.4"
+    return "2.15.0" if parts < (2, 16) else "3.0.0"

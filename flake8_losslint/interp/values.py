@@ -103,3 +103,25 @@ def int_of(value: Value) -> Optional[int]:
     if isinstance(value, Const) and type(value.value) is int:
         return value.value
     return None
+
+
+# -- values of the project's other modules (interp/project.py) ----------------------
+@dataclass(frozen=True)
+class ForeignClass(Value):
+    """A class of a sibling module: what calling it gives."""
+
+    instance: Value
+
+
+@dataclass(frozen=True)
+class ForeignFunction(Value):
+    """A function of a sibling module: what it returns (whatever it is called with)."""
+
+    returns: Value
+
+
+@dataclass(frozen=True)
+class ForeignModule(Value):
+    """A sibling module itself (``import nets as N``), by file."""
+
+    path: str

@@ -9,13 +9,13 @@ JSON and SARIF.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
+from ..interp.project import ExternalPosition
 from ..rules import Finding, Ref
+from ..syntax.positions import Positions
 from ..terms import Site
 
 # A notebook: program (line, column) -> (cell number among code cells, line in
@@ -32,9 +32,12 @@ class Location:
     column: int  # 0-based, in characters
     cell: Optional[int] = None  # notebooks: the code cell, 1-based as nbqa counts
     cell_index: Optional[int] = None  # notebooks: 0-based position in "cells"
+    path: Optional[str] = None  # another file of the project (relative to the checked file's folder)
 
     def describe(self) -> str:
-        """How a message names it: "line 9", or "cell 2, line 3"."""
+        """How a message names it: "line 9", "cell 2, line 3", or "nets.py, line 11"."""
+        if self.path is not None:
+            return f"{self.path}, line {self.line}"
         if self.cell is None:
             return f"line {self.line}"
         return f"cell {self.cell}, line {self.line}"
@@ -60,34 +63,21 @@ class Report:
     evidence: Optional[str] = field(default=None, compare=False)  # what runtime confirmation found
 
     @property
+    def full_message(self) -> str:
+        """The message, then the runtime evidence (a sentence of its own) when there is any."""
+        if not self.evidence:
+            return self.message
+        separator = " " if self.message.endswith((".", "!", "?")) else ". "
+        return f"{self.message}{separator}{self.evidence}"
+
+    @property
     def text(self) -> str:
-        """``CODE message [evidence]``: what flake8 prints after the position."""
-        tail = f" {self.evidence}" if self.evidence else ""
-        return f"{self.code} {self.message}{tail}"
+        """``CODE message[. evidence]``: what flake8 prints after the position."""
+        return f"{self.code} {self.full_message}"
 
     @property
     def where(self) -> Location:
         return self.location if self.location is not None else Location(self.line, self.col)
-
-
-class Positions:
-    """Line and column of a node, computed for the whole module on first use.
-
-    Most files have no finding, and LibCST's position pass costs about two parses.
-    """
-
-    def __init__(self, module: cst.Module) -> None:
-        self._module = module
-        self._table: Optional[Dict[cst.CSTNode, object]] = None
-
-    def __call__(self, site: Site) -> Tuple[int, int]:
-        """1-based line, 0-based column (what flake8 expects from a plugin)."""
-        if self._table is None:
-            # A fresh parse that nobody else holds: skipping the deep copy is safe.
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._table = wrapper.resolve(PositionProvider)
-        start = self._table[site.node].start  # type: ignore[attr-defined]
-        return start.line, start.column
 
 
 def place(line: int, column: int, line_map: Optional[LineMap]) -> Optional[Location]:
@@ -101,12 +91,29 @@ def place(line: int, column: int, line_map: Optional[LineMap]) -> Optional[Locat
     return Location(cell_line, cell_column, cell, index)
 
 
-def resolve(findings: Iterable[Finding], positions: Positions, line_map: Optional[LineMap] = None) -> List[Report]:
+def _elsewhere(site: Site, checked: Optional[str]) -> Optional[Location]:
+    """The location of a site in another file of the project (None: a site of this file)."""
+    where = site.node
+    if not isinstance(where, ExternalPosition):
+        return None
+    base = os.path.dirname(os.path.abspath(checked)) if checked else os.getcwd()
+    try:
+        shown = os.path.relpath(where.path, base)
+    except ValueError:  # another drive
+        shown = where.path
+    return Location(where.line, where.column, path=shown)
+
+
+def resolve(
+    findings: Iterable[Finding], positions: Positions, line_map: Optional[LineMap] = None, path: Optional[str] = None
+) -> List[Report]:
     """Reports for ``findings``, sorted; of findings of one code at one place, the
     first is kept (a fact that holds on every path comes before its per-call twins);
     findings outside every cell of a notebook are dropped."""
     reports: Dict[Tuple[int, int, str], Report] = {}
     for finding in findings:
+        if isinstance(finding.site.node, ExternalPosition):
+            continue  # it is reported when that file is checked
         line, col = positions(finding.site)
         location = place(line, col, line_map)
         if location is None:
@@ -114,7 +121,7 @@ def resolve(findings: Iterable[Finding], positions: Positions, line_map: Optiona
         related: List[Related] = []
 
         def describe(ref: Ref) -> Optional[str]:
-            where = place(*positions(ref.site), line_map)
+            where = _elsewhere(ref.site, path) or place(*positions(ref.site), line_map)
             if where is None:
                 return None
             if ref.unless_primary_line and (where.cell, where.line) == (location.cell, location.line):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from ..facts import LABELS, PREDICTIONS, ArgumentOrigin, Facts, Rank
+from ..facts import LABELS, PREDICTIONS, ApiReference, ArgumentOrigin, Facts, Rank
 from . import Finding, Message, at, rule
 
 
@@ -82,9 +82,19 @@ def nonexistent_loss_api(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL301",
             reference.site,
-            f"{subject} does not exist in {reference.library}: {fix}",
+            f"{subject} does not exist in {_judged_against(reference)}: {fix}",
             subject=reference,
         )
+
+
+def _judged_against(reference: ApiReference) -> str:
+    """"TensorFlow 2.21.0 (tf.keras is Keras 3.15.1; the installed version)"."""
+    library, why = reference.library, reference.version_source
+    if not why:
+        return library
+    if library.endswith(")"):
+        return f"{library[:-1]}; {why})"
+    return f"{library} ({why})"
 
 
 _LOSS_WORDS = ("entropy", "loss", "logit", "hinge", "divergence", "huber", "poisson", "_error", "logcosh")

@@ -130,13 +130,14 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     or keep the sparse loss and drop the `to_categorical` call.
 
     ## Known problems
-    The `compile` must be on the same model name as the `fit`, in the same
-    function or in a function of the same file that returns the model
-    (`model = build_and_compile()`). Labels from functions the linter cannot
-    see, labels assigned two different encodings on different branches, and
-    `Dataset.map` with a named function are not checked. `LabelBinarizer` and
-    `label_binarize` are followed only when the class count is known: with two
-    classes they give one 0/1 column, not one-hot rows.
+    The loss is the one of the last `compile` that surely ran on the very model
+    object that reaches `fit` (followed through functions that build and return
+    it, or receive it as an argument); rebinding the name ends the pairing.
+    Labels from functions the linter cannot see, labels assigned two different
+    encodings on different branches, and `Dataset.map` with a named function
+    are not checked. `LabelBinarizer` and `label_binarize` are followed only
+    when the class count is known: with two classes they give one 0/1 column,
+    not one-hot rows.
     """
     for use, seen in _once(facts):
         loss, labels = use.loss, use.labels

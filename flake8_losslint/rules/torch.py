@@ -95,9 +95,10 @@ def cross_entropy_on_softmax(facts: Facts) -> Iterator[Finding]:
     ## Known problems
     A `log_softmax` output is not flagged: `log_softmax` of log-probabilities
     gives them back unchanged, so the loss and its gradients are exactly those
-    on the logits. The model must be defined in the same file; a `forward`
-    that returns different things on different paths (`self.training`) is
-    not judged.
+    on the logits. The model is followed through the program (other functions,
+    attributes of objects, the project's other modules, a replaced `forward`);
+    a `forward` that returns different things on different paths
+    (`self.training`) is not judged.
     """
     for use in facts.torch_loss_uses:
         if use.kind == TORCH_CROSS_ENTROPY and use.prediction.activation == SOFTMAX:
@@ -245,8 +246,9 @@ def bce_with_logits_on_sigmoid(facts: Facts) -> Iterator[Finding]:
     or keep the sigmoid and use `nn.BCELoss`.
 
     ## Known problems
-    The model must be defined in the same file; a `forward` that returns
-    different things on different paths is not judged.
+    The model is followed through the program (other functions, attributes of
+    objects, the project's other modules); a `forward` that returns different
+    things on different paths is not judged.
     """
     for use in facts.torch_loss_uses:
         if use.kind == TORCH_BCE_WITH_LOGITS and use.prediction.activation == SIGMOID:

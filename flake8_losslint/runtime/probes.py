@@ -13,6 +13,15 @@ Probes are registered per rule code: ``@probe_for("LL2xx")`` on a function
 ``subject -> probe dict or None``.  A finding whose code has no builder, or
 whose builder returns None (a fact too vague to reproduce), passes through
 the runtime step unchanged.
+
+A probe that runs a user-defined loss is registered with
+``@user_probe_for("LL3xx")`` on ``(subject, runnable) -> probe``, where
+``runnable`` is the loss cut out of the program (``usercode.py``).  Such
+probes are built only with ``--losslint-runtime-user-code``.
+
+Every probe costs at most linear time and memory in the output width and the
+sample count: widths above ``MAX_UNITS`` and label arrays above
+``MAX_LABEL_VALUES`` numbers get no probe.
 """
 
 from __future__ import annotations
@@ -39,19 +48,32 @@ from ..facts import (
     LabelUse,
     LayerFact,
     LogitsOpUse,
+    InnerLossCall,
+    LossCallArguments,
+    LossSignature,
     LossSpec,
     LossUse,
     MULTI_HOT,
     PlaceholderFeed,
+    ScalarLossReturn,
     UNKNOWN_HEAD,
+    UnguardedLog,
 )
 
 N = 64  # samples per synthetic batch; worker.py uses the same number
 
+# A head wider than this is not simulated (a 50k-word vocabulary would still
+# cost 64 x 50k floats per tensor, but nothing is learnt that 65k units do not show).
+MAX_UNITS = 65_536
+MAX_LABEL_VALUES = 8_000_000  # samples x classes of one synthetic label array (32 MB as float32)
+
 Probe = Dict[str, Any]
 Builder = Callable[[Any], Optional[Probe]]
+UserBuilder = Callable[[Any, Dict[str, Any]], Optional[Probe]]
+Runnable = Callable[[Any], Optional[Dict[str, Any]]]
 
 PROBES: Dict[str, Builder] = {}
+USER_PROBES: Dict[str, UserBuilder] = {}
 
 
 def probe_for(code: str) -> Callable[[Builder], Builder]:
@@ -62,14 +84,41 @@ def probe_for(code: str) -> Callable[[Builder], Builder]:
     return register
 
 
-def build(finding: Any) -> Optional[Probe]:
-    """The probe for a finding, or None when its rule has none or its fact is too vague."""
-    builder = PROBES.get(getattr(finding, "code", ""))
+def user_probe_for(code: str) -> Callable[[UserBuilder], UserBuilder]:
+    def register(builder: UserBuilder) -> UserBuilder:
+        USER_PROBES[code] = builder
+        return builder
+
+    return register
+
+
+def needs_user_code(finding: Any) -> bool:
+    """Checking this finding at run time means running a loss the program defines."""
+    return getattr(finding, "code", "") in USER_PROBES and getattr(finding, "subject", None) is not None
+
+
+def build(finding: Any, runnable: Optional[Runnable] = None) -> Optional[Probe]:
+    """The probe for a finding, or None when its rule has none or its fact is too vague.
+
+    ``runnable`` cuts a user-defined loss out of the program; without it, no
+    probe that runs user code is built.
+    """
+    code = getattr(finding, "code", "")
     subject = getattr(finding, "subject", None)
-    if builder is None or subject is None:
+    if subject is None:
         return None
     try:
-        return builder(subject)
+        if code in USER_PROBES:
+            user = runnable(subject) if runnable is not None else None
+            return USER_PROBES[code](subject, user) if user is not None else None
+        builder = PROBES.get(code)
+        probe = builder(subject) if builder is not None else None
+        thin = runnable is not None and isinstance(subject, LossUse)
+        if probe is not None and thin and "name" in probe.get("loss", {}):
+            wrapper = runnable(subject)  # type: ignore[misc]  # a thin custom loss around the probed one: run it too
+            if wrapper is not None:
+                probe["wrapper"] = dict(_user(wrapper), display=_display(wrapper))
+        return probe
     except Exception:  # noqa: BLE001 - no probe is always a safe answer
         return None
 
@@ -102,6 +151,8 @@ def call_mode(use: LossUse) -> str:
 def units_of(head: Head, family: Optional[str]) -> int:
     """The output width; when the source does not say, a typical one (1 for binary, else 5)."""
     if head.units is not None and head.units > 0:
+        if head.units > MAX_UNITS:
+            raise ValueError(f"{head.units} units are more than a probe simulates")  # build(): no probe
         return head.units
     return 1 if family == BINARY else 5
 
@@ -257,6 +308,8 @@ def _label_loss_json(spec: LossSpec) -> Dict[str, Any]:
 
 
 def _label_pred(head: Head, units: int) -> Dict[str, Any]:
+    if units > MAX_UNITS:
+        raise ValueError(f"{units} units are more than a probe simulates")
     activation = head.activation if head.activation in (SOFTMAX, SIGMOID, LINEAR, LOG_SOFTMAX) else None
     if head.activation is not None and activation is None:
         raise ValueError(f"cannot rebuild activation {head.activation}")
@@ -269,7 +322,13 @@ def _sparse(classes: int, low: int = 0, high: Optional[int] = None) -> Dict[str,
 
 
 def _onehot(classes: int) -> Dict[str, Any]:
+    _bounded(N, classes)
     return {"encoding": "onehot", "shape": [N, classes], "classes": classes}
+
+
+def _bounded(samples: int, width: int) -> None:
+    if width > MAX_UNITS or samples * max(width, 1) > MAX_LABEL_VALUES:
+        raise ValueError(f"{samples} x {width} labels are more than a probe simulates")  # build(): no probe
 
 
 def _label_probe(use: LabelUse, y_true: Dict[str, Any], units: int, control: Dict[str, Any], fixed: str) -> Probe:
@@ -340,6 +399,7 @@ def _ll204(use: LabelUse) -> Optional[Probe]:
     else:
         return None
     y_true["shape"] = [labels.samples] + y_true["shape"][1:]
+    _bounded(labels.samples, y_true["shape"][1] if len(y_true["shape"]) > 1 else 1)
     fixed = f"{labels.samples} samples in x too"
     control = {"x_samples": labels.samples}
     if _label_call(use) == "slices":
@@ -395,7 +455,7 @@ def _ll206(use: LabelUse) -> Optional[Probe]:
         return None
     head = use.prediction if use.prediction.known else Head(SOFTMAX, units)
     probe = _label_probe(
-        LabelUse(use.labels, use.loss, head, use.call_site),
+        dataclasses.replace(use, prediction=head),  # keeps how the labels meet the loss (``meets``)
         {"encoding": "literal", "values": values, "container": container},
         units,
         {"y_true": {"encoding": "literal", "values": uniform, "container": "list" if container == "list" else "array"}},
@@ -470,3 +530,80 @@ def _unit_text(count: int) -> str:
 @probe_for("LL301")
 def _ll301(reference: ApiReference) -> Optional[Probe]:
     return {"check": "missing_api", "module": reference.module, "name": reference.name, "imported": reference.imported}
+
+
+# -- LL302: swapped arguments (the library's loss only, nothing of the program) -----
+_SWAPPABLE_FUNCTIONS = {
+    "categorical_crossentropy": CATEGORICAL,
+    "sparse_categorical_crossentropy": SPARSE_CATEGORICAL,
+    "binary_crossentropy": BINARY,
+}
+
+
+@probe_for("LL302")
+def _ll302(call: LossCallArguments) -> Optional[Probe]:
+    """The named loss on (predictions, labels) as written, against (labels, predictions).
+
+    Transitional: the fact names the loss as written (``call.loss``); a Keras
+    loss *object* (``criterion(...)``) has no probe until the fact carries its
+    spec.  ``from_logits`` is the library default (see docs/runtime.md).
+    """
+    short = call.loss.rsplit(".", 1)[-1]
+    op = _op_name(LossSpec(CATEGORICAL, True, call.loss, call.site))
+    if op is not None:
+        family = {CATEGORICAL: "categorical", SPARSE_CATEGORICAL: "sparse", BINARY: "binary"}[_OP_LABELS[short]]
+        return {"check": "swapped_arguments", "loss": {"op": op}, "family": family, "classes": 5}
+    if call.slots != ("y_true", "y_pred") or short not in _SWAPPABLE_FUNCTIONS:
+        return None
+    family = {CATEGORICAL: "categorical", SPARSE_CATEGORICAL: "sparse", BINARY: "binary"}[_SWAPPABLE_FUNCTIONS[short]]
+    return {"check": "swapped_arguments", "loss": {"name": short, "from_logits": False}, "family": family, "classes": 5}
+
+
+# -- LL303-LL306: user-defined losses (only with --losslint-runtime-user-code) -----
+_CLASS_COUNTS = (5, 3, 2, 10)  # tried in this order, after the program's own integer constants
+
+
+def _classes(user: Dict[str, Any]) -> list:
+    counts = [c for c in user.get("constants", ()) if 2 <= c <= 1024] + list(_CLASS_COUNTS)
+    return list(dict.fromkeys(counts))[:8]
+
+
+def _user(user: Dict[str, Any]) -> Dict[str, Any]:
+    """What the sandbox needs of the loss: the code and how to reach the callable."""
+    return {key: user[key] for key in ("name", "source", "entry", "kind")}
+
+
+def _display(user: Dict[str, Any], name: Optional[str] = None) -> str:
+    if user["kind"] == "loss_class":
+        return f"`{user['name']}.call`"
+    if user["name"] == "<lambda>":
+        return "the lambda"
+    return f"`{name or user['name']}`"
+
+
+@user_probe_for("LL303")
+def _ll303(call: InnerLossCall, user: Dict[str, Any]) -> Optional[Probe]:
+    short = call.loss.rsplit(".", 1)[-1]
+    frame = short if "entropy" in short else None  # a Loss object's variable name says nothing
+    return {"check": "user_inner_loss", "user": _user(user), "display": _display(user), "inner": call.loss,
+            "frame": frame, "classes": _classes(user)}
+
+
+@user_probe_for("LL304")
+def _ll304(scalar: ScalarLossReturn, user: Dict[str, Any]) -> Optional[Probe]:
+    weights = "loss_object" if scalar.loss_subclass else scalar.weights_kind
+    return {"check": "user_scalar", "user": _user(user), "display": _display(user, scalar.loss_name),
+            "weights": weights, "classes": _classes(user)}
+
+
+@user_probe_for("LL305")
+def _ll305(log: UnguardedLog, user: Dict[str, Any]) -> Optional[Probe]:
+    if log.danger not in ("0", "1"):
+        return None
+    return {"check": "user_log", "user": _user(user), "display": _display(user, log.loss_name),
+            "danger": log.danger, "classes": _classes(user)}
+
+
+@user_probe_for("LL306")
+def _ll306(signature: LossSignature, user: Dict[str, Any]) -> Optional[Probe]:
+    return {"check": "user_signature", "user": _user(user), "display": _display(user, signature.name)}

@@ -8,10 +8,24 @@ arguments, label encoding and shape, output width and activation, how the loss
 is called), see ``probes.py``.
 
 Protocol, one JSON document per line:
-  worker -> client, once at start: {"ready": true, "tensorflow": "2.21.0", "keras": "3.15.1"}
+  worker -> client, once at start: {"ready": true, "tensorflow": "2.21.0", "keras": "3.15.1", "devices": ["CPU"]}
                                    or {"ready": false, "error": "ModuleNotFoundError: ..."}
-  client -> worker: {"probes": [probe, ...], "user_timeout": seconds for a probe that runs user code}
-  worker -> client: {"results": [{"verdict": "confirmed"|"refuted"|"failed", "evidence": str}, ...]}
+  client -> worker: {"probe": probe, "user_timeout": seconds, "memory_mb": megabytes}
+  worker -> client: {"result": {"verdict": "confirmed"|"refuted"|"failed", "evidence": str}}
+
+Evidence is what TensorFlow did, worded to follow "TensorFlow 2.21.0 ": a
+predicate such as "raises ValueError: ..." or "computes loss 1.66 here, 1.99
+with from_logits=False".  The client makes it one sentence.
+
+The worker runs on the CPU only (``CUDA_VISIBLE_DEVICES=-1`` from the client,
+and no GPU is made visible to TensorFlow here), under an address-space limit,
+and dies with the flake8 process that started it (Linux: parent-death signal;
+everywhere: Ctrl-C ends it, it does not outlive an interrupted run).
+
+A probe that runs a user-defined loss (``"user"`` in the probe) never runs in
+this process: the inputs are described here (``attempts_*``), ``sandbox.py``
+runs the function on them in a process of its own and returns only
+measurements, and the verdict is drawn from them here (``judge_*``).
 
 Adding a check for a new rule: write ``def check_<name>(probe) -> Result`` below
 and register it in CHECKS; the probe's ``"check"`` field names it.
@@ -23,9 +37,14 @@ import json
 import math
 import os
 import re
+import signal
 import sys
+import time
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple
+
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]  # run as a script: the package's modules are not top-level modules for TensorFlow to find
 
 N = 64  # samples in every synthetic batch
 FEATURES = 8
@@ -87,9 +106,11 @@ def _error_text(exc: BaseException) -> str:
     if chosen is None:
         chosen = lines[0] if lines else ""
     chosen = re.sub(r"\s+Label values:.*$", "", chosen)
-    chosen = re.sub(r"\s+", " ", chosen)
+    chosen = re.sub(r"\s+", " ", chosen).strip()
     if len(chosen) > 160:
         chosen = chosen[:157] + "..."
+    elif chosen.endswith("."):
+        chosen = chosen[:-1]  # the evidence sentence goes on (", with ... it runs") or ends with its own period
     return f"{type(exc).__name__}: {chosen}"
 
 
@@ -125,7 +146,7 @@ def _labels(spec: Dict[str, Any]) -> Any:
         classes = int(spec["classes"])
         values = np.arange(N) % classes
         rng.shuffle(values)
-        return np.eye(classes, dtype="float32")[values].reshape(shape)
+        return _onehot_rows(values, classes).reshape(shape)
     if encoding in ("binary", "multihot"):
         values = (np.arange(int(np.prod(shape))) % 2).astype("float32")
         rng.shuffle(values)
@@ -181,12 +202,6 @@ def _model(pred: Dict[str, Any], kernel: Any = None, in_features: int = FEATURES
 
 def _loss(spec: Dict[str, Any], **override: Any) -> Any:
     """The named Keras loss, with the program's arguments (and overrides): a class instance or a function."""
-    if "user" in spec:  # a user-defined function: only ever run in an isolated process (see run_probe)
-        if override:
-            raise ValueError("a user-defined loss cannot be re-configured")
-        namespace: Dict[str, Any] = {"__name__": "losslint_user_loss"}
-        exec(compile(spec["user"]["source"], "<user loss>", "exec"), namespace)  # noqa: S102 - explicit opt-in
-        return namespace[spec["user"]["name"]]
     name = spec["name"]
     args = dict(spec.get("args", {}))
     args.update(override)
@@ -232,6 +247,25 @@ def _plain(values: Any) -> Any:
     return tf.constant(np.asarray(values))
 
 
+def _onehot_rows(ids: Any, width: int) -> Any:
+    """One-hot rows for class ``ids``, built in O(len(ids) * width) (never a width x width matrix)."""
+    rows = np.zeros((len(ids), width), dtype="float32")
+    rows[np.arange(len(ids)), np.asarray(ids).reshape(-1)] = 1.0
+    return rows
+
+
+def _confident_model(probe: Dict[str, Any], onehot: Any) -> Tuple[Any, Any]:
+    """A model whose logits are 8 for each sample's true class and 0 elsewhere, and its input.
+
+    Sample i's input is the i-th unit vector (an N x N identity) and row i of
+    the kernel is 8 x its one-hot label: the kernel is N x units, linear in the
+    output width however wide the head is.
+    """
+    x = np.eye(len(onehot), dtype="float32")
+    model = _model(probe["y_pred"], kernel=8.0 * onehot, in_features=len(onehot))
+    return model, x
+
+
 # -- checks, one per kind of claim ---------------------------------------------
 def check_crashes(probe: Dict[str, Any]) -> Result:
     """The claim: this loss on these labels and outputs fails."""
@@ -239,10 +273,10 @@ def check_crashes(probe: Dict[str, Any]) -> Result:
     try:
         value, _ = _run(probe, model, _features(), _labels(probe["y_true"]))
     except Exception as exc:  # noqa: BLE001
-        return confirmed(_error_text(exc))
+        return confirmed(f"raises {_error_text(exc)}")
     if not math.isfinite(value):
-        return confirmed(f"{_describe(probe)} returns loss {_num(value)}")
-    return refuted(f"{_describe(probe)} accepts it: loss {_num(value)}")
+        return confirmed(f"returns loss {_num(value)} in {_describe(probe)}")
+    return refuted(f"accepts it in {_describe(probe)}: loss {_num(value)}")
 
 
 def check_double_activation(probe: Dict[str, Any]) -> Result:
@@ -263,16 +297,15 @@ def check_double_activation(probe: Dict[str, Any]) -> Result:
     warned = _warning_text(caught, "from_logits=True", "does not represent logits")
     where = _describe(probe)
     if _close(observed, right):
-        said = "warns" if warned else "does not warn"
+        said = "warns and uses" if warned else "silently uses"
         return confirmed(
-            f"in this setting Keras hides the bug: {where} {said} and uses the pre-{act} logits instead "
-            f"(loss {_num(observed)} = the from_logits=False value); the same outputs as a plain tensor, "
-            f"with nothing for Keras to recover the logits from, give {_num(double)}: {act} applied twice"
+            f"hides the bug in this setting: {where} {said} the pre-{act} logits (loss {_num(observed)}, the "
+            f"from_logits=False value), but the same outputs as a plain tensor give {_num(double)}: {act} applied twice"
         )
-    said = f'Keras warns ("{warned}")' if warned else "no warning"
+    said = "with a warning" if warned else "no warning"
     why = f"; Keras's cached logits do not get past the {', '.join(after)} after the {act}" if after else ""
     return confirmed(
-        f"{where} computes {_num(observed)} where from_logits=False gives {_num(right)}: {act} applied "
+        f"computes loss {_num(observed)} here ({where}), {_num(right)} with from_logits=False: {act} applied "
         f"twice, {said}{why}"
     )
 
@@ -288,21 +321,21 @@ def check_probabilities_on_logits(probe: Dict[str, Any]) -> Result:
     outputs = tf.Variable(np.asarray(model(tf.constant(x))))
     right = _mean(_loss(probe["loss"], from_logits=True)(tf.constant(y), outputs))
     if _close(observed, right):
-        return refuted(f"{_describe(probe)} gives {_num(observed)}, the same as from_logits=True")
+        return refuted(f"computes the same loss {_num(observed)} here ({_describe(probe)}) as with from_logits=True")
     with tf.GradientTape() as tape:
         value = tf.reduce_mean(_loss(probe["loss"])(tf.constant(y), outputs))
     grad = np.asarray(tape.gradient(value, outputs))
     dead = float(np.mean(grad == 0.0))
     what = "log-probabilities" if probe["y_pred"]["activation"] == "log_softmax" else "logits"
     evidence = (
-        f"{_describe(probe)} gives loss {_num(observed)} where from_logits=True gives {_num(right)} "
-        f"on the same {what}"
+        f"computes loss {_num(observed)} here ({_describe(probe)}), {_num(right)} with from_logits=True on the "
+        f"same {what}"
     )
-    if dead > 0:
-        evidence += f"; the gradient is exactly 0 for {dead:.0%} of the outputs"
     perfect = _perfect_prediction(probe)
     if perfect is not None:
-        evidence = perfect + "; " + evidence
+        evidence += f"; {perfect}"
+    if dead > 0:
+        evidence += f"; the gradient is exactly 0 for {dead:.0%} of the outputs"
     return confirmed(evidence)
 
 
@@ -313,16 +346,16 @@ def _perfect_prediction(probe: Dict[str, Any]) -> Optional[str]:
     if units < 2 or encoding not in ("sparse", "onehot"):
         return None
     y = _labels(probe["y_true"])
-    onehot = np.eye(units, dtype="float32")[y.reshape(-1)] if encoding == "sparse" else y
-    model = _model(probe["y_pred"], kernel=8.0 * np.eye(units, dtype="float32"), in_features=units)
+    onehot = _onehot_rows(y.reshape(-1), units) if encoding == "sparse" else y
+    model, x = _confident_model(probe, onehot)
     try:
-        value, _ = _run(probe, model, onehot, y)
+        value, _ = _run(probe, model, x, y)
     except Exception:  # noqa: BLE001
         return None
-    p_true = float(np.mean(np.sum(np.asarray(tf.nn.softmax(model.dense(tf.constant(onehot)))) * onehot, axis=-1)))
+    p_true = float(np.mean(np.sum(np.asarray(tf.nn.softmax(model.dense(tf.constant(x)))) * onehot, axis=-1)))
     if value < 0.1:
         return None
-    return f"loss on a perfect prediction (softmax gives the true class {p_true:.3f}) is {_num(value)}, expected ≈0"
+    return f"a perfect prediction (softmax gives the true class {p_true:.3f}) scores {_num(value)}, not ≈0"
 
 
 def check_single_unit_softmax(probe: Dict[str, Any]) -> Result:
@@ -333,31 +366,31 @@ def check_single_unit_softmax(probe: Dict[str, Any]) -> Result:
         out = np.asarray(model(tf.constant(_features())))
     low, high = float(out.min()), float(out.max())
     if high - low > 1e-6:
-        return refuted(f"the outputs vary from {low:.3g} to {high:.3g}")
+        return refuted(f"gives outputs from {low:.3g} to {high:.3g}")
     warned = _warning_text(caught, "This axis has size 1")
     tail = " (Keras warns at call time)" if warned else " (no warning)"
-    return confirmed(f"the output is {high:.8g} for all {N} random inputs{tail}")
+    return confirmed(f"outputs {high:.8g} for all {N} random inputs{tail}")
 
 
 def check_binary_on_softmax(probe: Dict[str, Any]) -> Result:
     """LL104: binary crossentropy on a k-way softmax output with one-hot labels."""
     units = int(probe["y_pred"]["units"])
-    # Outputs that put 0.997+ on the true class: input = one-hot label, logits = 8 for it, 0 elsewhere.
     y = _labels(probe["y_true"])
-    model = _model(probe["y_pred"], kernel=8.0 * np.eye(units, dtype="float32"), in_features=units)
+    # Outputs that put 0.997+ on the true class: logits 8 for it, 0 elsewhere.
+    model, x = _confident_model(probe, y)
     try:
-        observed, _ = _run(probe, model, y.copy(), y)
+        observed, _ = _run(probe, model, x, y)
     except Exception as exc:  # noqa: BLE001
         return unexpected(exc)
-    probs = _plain(model(tf.constant(y)))
+    probs = _plain(model(tf.constant(x)))
     p_true = float(np.mean(np.sum(np.asarray(probs) * y, axis=-1)))
     cce = _mean(keras.losses.categorical_crossentropy(tf.constant(y), probs))
     if _close(observed, cce, rel=0.05) or observed < 0.05:
         return refuted(
-            f"{_describe(probe)} on outputs with true-class probability {p_true:.3f} gives {_num(observed)} "
-            f"(categorical_crossentropy {_num(cce)})"
+            f"computes {_num(observed)} here ({_describe(probe)}) on outputs with true-class probability "
+            f"{p_true:.3f} (categorical_crossentropy: {_num(cce)})"
         )
-    logits = np.asarray(model.dense(tf.constant(y)))
+    logits = np.asarray(model.dense(tf.constant(x)))
     on_logits = _mean(keras.losses.binary_crossentropy(tf.constant(y), tf.constant(logits), from_logits=True))
     how = (
         f": Keras scores its cached pre-softmax logits as {units} independent sigmoids"
@@ -365,8 +398,8 @@ def check_binary_on_softmax(probe: Dict[str, Any]) -> Result:
         else ""
     )
     return confirmed(
-        f"{_describe(probe)} on outputs giving the true class probability {p_true:.3f} returns loss "
-        f"{_num(observed)}, expected ≈0 (categorical_crossentropy: {_num(cce)}){how}"
+        f"computes loss {_num(observed)} here ({_describe(probe)}) on outputs giving the true class probability "
+        f"{p_true:.3f}, where ≈0 is right (categorical_crossentropy: {_num(cce)}){how}"
     )
 
 
@@ -379,7 +412,7 @@ def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
         observed, caught = _run(probe, model, x, y)
     except Exception as exc:  # noqa: BLE001
         if units == 1 and probe["y_true"]["encoding"] == "sparse":  # the finding says: fails on label 1
-            return confirmed(_error_text(exc))
+            return confirmed(f"raises {_error_text(exc)}")
         return unexpected(exc)
     if units == 1:
         flipped, _ = _run(probe, _model(probe["y_pred"]), x, 1.0 - y if y.dtype.kind == "f" else 1 - y)
@@ -387,15 +420,15 @@ def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
             warned = _warning_text(caught, "num_classes > 1")
             tail = " (Keras warns that num_classes should be > 1)" if warned else ""
             return confirmed(
-                f"{_describe(probe)} returns loss {_num(observed)}, and {_num(flipped)} with every label "
+                f"computes loss {_num(observed)} here ({_describe(probe)}), and {_num(flipped)} with every label "
                 f"flipped: nothing to learn{tail}"
             )
-        return refuted(f"{_describe(probe)} gives {_num(observed)}, {_num(flipped)} with the labels flipped")
+        return refuted(f"computes {_num(observed)} here, {_num(flipped)} with the labels flipped")
     out = np.asarray(model(tf.constant(x)))
     sums = out.sum(axis=-1)
     low, high = float(sums.min()), float(sums.max())
     if high - low < 1e-3 and abs(high - 1.0) < 1e-3:
-        return refuted(f"the {units} outputs of a row sum to 1")
+        return refuted(f"gives {units} outputs that sum to 1 in every row")
     logits = tf.constant(np.asarray(model.dense(tf.constant(x))))
     on_logits = _mean(_loss(probe["loss"], from_logits=True)(tf.constant(y), logits))
     how = (
@@ -404,7 +437,7 @@ def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
         else f"; loss {_num(observed)}"
     )
     return confirmed(
-        f"{_describe(probe)} runs, but the {units} sigmoid outputs of a row sum to {low:.2f}..{high:.2f}, "
+        f"runs it ({_describe(probe)}), but the {units} sigmoid outputs of a row sum to {low:.2f}..{high:.2f}, "
         f"not 1{how}"
     )
 
@@ -412,9 +445,7 @@ def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
 def check_logits_op_on_probabilities(probe: Dict[str, Any]) -> Result:
     """LL106: softmax/sigmoid outputs passed as ``logits`` to a tf.nn *_with_logits op."""
     name = probe["op"]  # "tf.nn.sparse_softmax_cross_entropy_with_logits", "tf.compat.v1.nn...."
-    op = tf
-    for part in name.split(".")[1:]:
-        op = getattr(op, part)
+    op = _op(name)
     act = probe["y_pred"]["activation"]
     model = _model(probe["y_pred"])
     x, y = tf.constant(_features()), tf.constant(_labels(probe["y_true"]))
@@ -427,11 +458,11 @@ def check_logits_op_on_probabilities(probe: Dict[str, Any]) -> Result:
             return unexpected(exc)
     before = _mean(op(labels=y, logits=model.dense(x), **extra))
     if _close(observed, before):
-        return refuted(f"{name} gives {_num(observed)}, the same as on the values before the {act}")
+        return refuted(f"computes the same {_num(observed)} with {name} on the values before the {act}")
     tail = "" if caught else ", no warning"
     return confirmed(
-        f"{name} on the {act} outputs gives {_num(observed)}, on the values before the {act} "
-        f"{_num(before)}: {act} applied twice{tail}"
+        f"computes {_num(observed)} with {name} on the {act} outputs, {_num(before)} on the values before the "
+        f"{act}: {act} applied twice{tail}"
     )
 
 
@@ -459,7 +490,7 @@ def _label_values(spec: Dict[str, Any]) -> Any:
         classes = int(spec["classes"])
         values = np.arange(count) % classes
         rng.shuffle(values)
-        return np.eye(classes, dtype="float32")[values].reshape(shape)
+        return _onehot_rows(values, classes).reshape(shape)
     if encoding in ("binary", "multihot"):
         values = (np.arange(int(np.prod(shape))) % 2).astype("float32")
         rng.shuffle(values)
@@ -524,17 +555,17 @@ def check_labels_rejected(probe: Dict[str, Any]) -> Result:
         try:
             _label_values(probe["y_true"])
         except Exception as exc:  # noqa: BLE001 - only np.array(literal) can fail here
-            return confirmed(f"NumPy cannot even build the labels: {_error_text(exc)} (with {fixed} it runs)")
+            return confirmed(f"cannot even build the labels, NumPy raises {_error_text(exc)}; with {fixed} it runs")
         try:
             value = _label_attempt(probe)
         except Exception as exc:  # noqa: BLE001
-            return confirmed(f"{_label_error_text(exc)} (with {fixed} it runs)")
+            return confirmed(f"raises {_label_error_text(exc)}; with {fixed} it runs")
     where = {"fit": "compiled fit", "slices": "from_tensor_slices", "op": probe.get("loss", {}).get("op", "the op")}
     where_text = where.get(probe["call"], "an eager call")
     if value is not None and not math.isfinite(value):
-        return confirmed(f"{where_text} returns loss {_num(value)}")
+        return confirmed(f"returns loss {_num(value)} in {where_text}")
     tail = f": loss {_num(value)}" if value is not None else ""
-    return refuted(f"{where_text} accepts it{tail}")
+    return refuted(f"accepts it in {where_text}{tail}")
 
 
 def check_placeholder_feed(probe: Dict[str, Any]) -> Result:
@@ -601,8 +632,8 @@ def check_missing_api(probe: Dict[str, Any]) -> Result:
             getattr(obj, name)
     except (AttributeError, ImportError) as exc:
         text = re.sub(r" \((/|[A-Za-z]:\\)[^)]*\)$", "", f"{type(exc).__name__}: {exc}".splitlines()[0])
-        return confirmed(text[:200])  # without the file path of the installed module
-    return refuted(f"{module}.{name} exists")
+        return confirmed(f"raises {text[:200]}")  # without the file path of the installed module
+    return refuted(f"has {module}.{name}")
 
 
 CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
@@ -620,34 +651,472 @@ CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
 }
 
 
-def _has_user_code(probe: Dict[str, Any]) -> bool:
-    return isinstance(probe.get("loss"), dict) and "user" in probe["loss"]
+# -- LL302: a loss called with its arguments swapped --------------------------------
+def check_swapped_arguments(probe: Dict[str, Any]) -> Result:
+    """LL302: the loss on (predictions, labels), as the program calls it, against (labels, predictions)."""
+    family, classes = probe["family"], int(probe.get("classes", 5))
+    ids = np.arange(N) % classes
+    _rng(2).shuffle(ids)
+    logits = _rng(1).normal(size=(N, 1 if family == "binary" else classes)).astype("float32")
+    if family == "sparse":
+        labels = ids.astype("int32")
+    elif family == "binary":
+        labels = (ids % 2).astype("float32").reshape(N, 1)
+    else:
+        labels = _onehot_rows(ids, classes)
+    if "op" in probe["loss"]:
+        op = _op(probe["loss"]["op"])
+        outputs, what = logits, "logits"
+
+        def call(first: Any, second: Any) -> float:
+            return _mean(op(labels=first, logits=second))
+
+    else:
+        fn = getattr(keras.losses, probe["loss"]["name"])
+        from_logits = bool(probe["loss"].get("from_logits", False))
+        if from_logits:
+            outputs, what = logits, "logits"
+        elif family == "binary":
+            outputs, what = np.asarray(tf.nn.sigmoid(logits)), "sigmoid outputs"
+        else:
+            outputs, what = np.asarray(tf.nn.softmax(logits)), "softmax outputs"
+
+        def call(first: Any, second: Any) -> float:
+            return _mean(fn(tf.constant(first), tf.constant(second), from_logits=from_logits))
+
+    kinds = {"sparse": "class ids", "binary": "0/1 labels", "categorical": "one-hot labels"}
+    given = f"({kinds.get(family, 'labels')}, {what})"
+    try:
+        right = call(labels, outputs)
+    except Exception as exc:  # noqa: BLE001
+        return failed(f"in the right order it fails too: {_error_text(exc)}")
+    try:
+        swapped = call(outputs, labels)
+    except Exception as exc:  # noqa: BLE001
+        return confirmed(
+            f"raises {_error_text(exc)} with the arguments in this order; with labels first it computes "
+            f"{_num(right)} {given}"
+        )
+    if _close(swapped, right, rel=1e-4):
+        return refuted(f"computes the same loss {_num(right)} in either order {given}")
+    return confirmed(
+        f"computes loss {_num(swapped)} with the arguments in this order, {_num(right)} with labels first {given}"
+    )
 
 
-def run_isolated(probe: Dict[str, Any], seconds: float) -> Result:
-    """A probe with user code, in a fresh process of its own, killed after ``seconds``."""
+CHECKS["swapped_arguments"] = check_swapped_arguments
+
+
+# -- user-defined losses (LL303-LL306): measured in sandbox.py, judged here ------------
+Attempt = Dict[str, Any]  # what sandbox.py is to run: label and prediction layout, call, weights
+Outcome = Dict[str, Any]  # what it measured, checked by _clean_outcome
+SANDBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.py")
+MAX_REPLY = 1 << 20  # bytes: a real reply is a few kilobytes
+_SIGNATURE_ERROR = re.compile(
+    r"missing \d+ required (positional|keyword-only) argument|takes \d+ positional arguments? but \d+ (was|were) given"
+    r"|takes (no|\d+) arguments|got an unexpected keyword argument"
+)
+
+
+def _layout(encoding: str, kind: str, classes: int = 1, **extra: Any) -> Dict[str, Any]:
+    attempt = {"y_true": {"encoding": encoding, "classes": classes}, "y_pred": {"kind": kind}, "call": "compile"}
+    attempt.update(extra)
+    return attempt
+
+
+def _categorical_layouts(probe: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [_layout("onehot", "softmax", int(c)) for c in probe.get("classes", [5])]
+
+
+def attempts_user_log(probe: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """LL305: each layout twice, without and with one saturated prediction (exact 0 or 1 in float32)."""
+    binary = [_layout("binary", "sigmoid")]
+    layouts = _categorical_layouts(probe) + binary if probe["danger"] == "0" else binary + _categorical_layouts(probe)
+    saturate = "zero" if probe["danger"] == "0" else "one"
+    attempts = []
+    for layout in layouts:
+        attempts.append(layout)
+        attempts.append(dict(layout, y_pred=dict(layout["y_pred"], saturate=saturate)))
+    return attempts
+
+
+def judge_user_log(probe: Dict[str, Any], attempts: List[Attempt], outcomes: List[Outcome]) -> Result:
+    name = probe["display"]
+    first_error = None
+    for index in range(0, len(outcomes) - 1, 2):
+        control, danger = outcomes[index], outcomes[index + 1]
+        if not (control["ok"] and control["finite"] and control.get("grad_finite") is not False):
+            first_error = first_error or control.get("error") or "a non-finite loss without any saturated output"
+            continue
+        kind = attempts[index]["y_pred"]["kind"]
+        if kind == "softmax":
+            how = "a softmax row that is exactly one-hot in float32"
+        else:
+            how = f"a sigmoid output of exactly {'0.0' if probe['danger'] == '0' else '1.0'} in float32"
+        shapes = _shapes(control)
+        if not danger["ok"]:
+            return failed(f"{name} raises {danger['error']} on a saturated prediction instead of returning a loss")
+        if not danger["finite"]:
+            return confirmed(
+                f"computes loss {danger['value']} for {name} when one prediction is saturated ({how}), "
+                f"{_num(control['value'])} on the same {shapes} without it"
+            )
+        if danger.get("grad_finite") is False:
+            return confirmed(
+                f"computes a finite loss {_num(danger['value'])} for {name} but a NaN gradient when one prediction "
+                f"is saturated ({how})"
+            )
+        return refuted(
+            f"computes a finite loss ({_num(danger['value'])}) and gradient for {name} even with a saturated "
+            f"prediction ({how}, {shapes})"
+        )
+    return failed(f"{name} does not run on any synthetic input tried: {first_error}")
+
+
+def attempts_user_signature(probe: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """LL306: one call as compile makes it; the arguments' shapes do not matter to the signature."""
+    return [_layout("onehot", "softmax", 5)]
+
+
+def judge_user_signature(probe: Dict[str, Any], attempts: List[Attempt], outcomes: List[Outcome]) -> Result:
+    name, (outcome,) = probe["display"], outcomes
+    how = "calling it as loss(y_true, y_pred), as compile does"
+    if outcome["ok"]:
+        return refuted(f"runs {name} as loss(y_true, y_pred) without an error (loss {_num(outcome['value'])})")
+    error = outcome["error"] or ""
+    if error.startswith("TypeError:") and _SIGNATURE_ERROR.search(error) and not outcome.get("user_frames"):
+        return confirmed(f"raises TypeError {how}: {error.split(': ', 1)[1]}")
+    return failed(f"{how} fails for another reason: {error}")
+
+
+def attempts_user_scalar(probe: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """LL304: each layout unweighted, with weight 5 on the first half of the batch, and on the second."""
+    layouts = _categorical_layouts(probe) + [_layout("regression", "linear"), _layout("binary", "sigmoid")]
+    return [dict(layout, sample_weight=weights) for layout in layouts for weights in (None, "first", "second")]
+
+
+def judge_user_scalar(probe: Dict[str, Any], attempts: List[Attempt], outcomes: List[Outcome]) -> Result:
+    name = probe["display"]
+    weights = "sample_weight (what class_weight becomes)" if probe.get("weights") == "class_weight" else "sample_weight"
+    first_error = None
+    for index in range(0, len(outcomes) - 2, 3):
+        plain, first, second = outcomes[index], outcomes[index + 1], outcomes[index + 2]
+        if not all(o["ok"] and o["finite"] for o in (plain, first, second)):
+            first_error = first_error or next((o.get("error") for o in (plain, first, second) if o.get("error")), None)
+            continue
+        if abs(plain["value"]) < 1e-3:  # too near 0 for float32 sums to tell weightings apart
+            continue
+        if _same(first["value"], second["value"]):
+            return confirmed(
+                f"computes the same loss {_num(first['value'])} for {name} whether {weights} puts weight 5 on the "
+                f"first or on the second half of the batch ({_num(plain['value'])} unweighted): the weights only "
+                f"rescale the batch mean"
+            )
+        return refuted(
+            f"weights the samples of {name}: {_num(first['value'])} with weight 5 on the first half of the batch, "
+            f"{_num(second['value'])} on the second"
+        )
+    return failed(f"{name} does not run on any synthetic input tried: {first_error or 'a non-finite loss'}")
+
+
+def attempts_user_inner_loss(probe: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """LL303: the loss on every usual pair of label and prediction shapes."""
+    attempts = []
+    for classes in probe.get("classes", [5]):
+        for encoding in ("sparse", "sparse_column", "onehot"):
+            attempts.append(_layout(encoding, "softmax", int(classes)))
+    return attempts + [_layout("binary", "sigmoid"), _layout("mask", "sigmoid")]
+
+
+def judge_user_inner_loss(probe: Dict[str, Any], attempts: List[Attempt], outcomes: List[Outcome]) -> Result:
+    name, inner = probe["display"], probe["inner"]
+    for outcome in outcomes:
+        if outcome["ok"]:
+            return refuted(f"runs {name} on {_shapes(outcome)} (loss {_num(outcome['value'])})")
+    needle = probe.get("frame") or "crossentropy"
+    reached = [o for o in outcomes if any(needle in frame for frame in o.get("frames", []))]
+    about_rank = [o for o in reached if re.search(r"rank|ndim|shape", o.get("error") or "")]
+    if about_rank:
+        outcome = about_rank[0]
+        kind, _, message = outcome["error"].partition(": ")
+        return confirmed(f"raises {kind} inside {inner} when {name} gets {_shapes(outcome)}: {message}")
+    if reached:
+        return failed(f"{inner} raises, but not about ranks: {reached[0]['error']}")
+    first = next((o.get("error") for o in outcomes if o.get("error")), "no error")
+    return failed(f"{name} fails before it reaches {inner} on every synthetic input tried: {first}")
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal up to float32 summation order (no absolute floor: these values may all be small)."""
+    return abs(a - b) <= 1e-5 * max(abs(a), abs(b))
+
+
+def _shapes(outcome: Dict[str, Any]) -> str:
+    def shape(dims: List[int]) -> str:
+        return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+
+    return f"{shape(outcome['true_shape'])} labels and {shape(outcome['pred_shape'])} predictions"
+
+
+USER_CHECKS: Dict[str, Tuple[Callable[..., List[Dict[str, Any]]], Callable[..., Result]]] = {
+    "user_log": (attempts_user_log, judge_user_log),
+    "user_signature": (attempts_user_signature, judge_user_signature),
+    "user_scalar": (attempts_user_scalar, judge_user_scalar),
+    "user_inner_loss": (attempts_user_inner_loss, judge_user_inner_loss),
+}
+
+
+def _clean_outcome(raw: Any) -> Dict[str, Any]:
+    """One measurement from the sandbox, with the types the judges expect (anything else: an error)."""
+    if not isinstance(raw, dict):
+        raise ValueError("not an object")
+    ok = raw.get("ok") is True
+    outcome: Dict[str, Any] = {"ok": ok}
+    for field in ("true_shape", "pred_shape"):
+        dims = raw.get(field)
+        if not (isinstance(dims, list) and len(dims) <= 8 and all(type(d) is int and 0 <= d < 1 << 31 for d in dims)):
+            raise ValueError(f"bad {field}")
+        outcome[field] = dims
+    if ok:
+        value = raw.get("value")
+        if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+            value = float(value)
+        if type(value) not in (int, float):
+            raise ValueError("bad value")
+        outcome["value"] = float(value)
+        outcome["finite"] = math.isfinite(outcome["value"])
+        grad = raw.get("grad_finite")
+        outcome["grad_finite"] = grad if isinstance(grad, bool) else None
+    else:
+        error = raw.get("error")
+        if not isinstance(error, str):
+            raise ValueError("bad error")
+        outcome["error"] = _printable(error, 200)
+        for field in ("frames", "user_frames"):
+            names = raw.get(field, [])
+            if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+                raise ValueError(f"bad {field}")
+            outcome[field] = [n[:80] for n in names[:40]]
+    return outcome
+
+
+def _printable(text: str, limit: int) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _isolation_text(isolation: Any) -> str:
+    """What the sandbox could not do on this system, for a notice ('' when everything held)."""
+    if not isinstance(isolation, dict):
+        return ""
+    missing = [what for what in ("network", "filesystem", "processes") if isolation.get(what) is not True]
+    if not missing:
+        return ""
+    labels = {
+        "network": "with network access",
+        "filesystem": "with a writable file system",
+        "processes": "without a PID namespace",
+    }
+    said = [labels[m] for m in missing]
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    why = isolation.get("why") if isinstance(isolation.get("why"), str) else ""
+    return _printable(
+        f"user-defined losses run here {listed}" + (f" ({why})" if why else "")
+        + "; they still run in a session of their own, under resource and time limits",
+        300,
+    )
+
+
+def _end_group(proc: Any, force: bool) -> None:
+    """Stop the sandbox and everything it started.
+
+    ``force``: it is still running, so its watchdog is told first (SIGTERM: it
+    kills the function's PID namespace); otherwise it is given a moment to exit
+    on its own.  Then whatever is left in its process group is killed.
+    """
     import subprocess
 
+    if force:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except OSError:
+            pass
     try:
-        done = subprocess.run(
-            [sys.executable, os.path.abspath(__file__), "--isolated"],
-            input=json.dumps(probe),
-            capture_output=True,
-            text=True,
-            timeout=seconds,
-        )
+        proc.wait(timeout=1.0 if force else 5.0)
     except subprocess.TimeoutExpired:
-        return failed(f"the user-defined loss did not finish within {seconds:g}s")
-    lines = done.stdout.strip().splitlines()
+        pass
     try:
-        return json.loads(lines[-1])
-    except (IndexError, ValueError):
-        return failed(f"the user-defined loss's process exited with status {done.returncode}")
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    proc.wait()
 
 
-def run_probe(probe: Dict[str, Any], user_timeout: float = 120.0) -> Result:
-    if _has_user_code(probe) and "--isolated" not in sys.argv:
-        return run_isolated(probe, user_timeout)
+def run_sandbox(request: Dict[str, Any], seconds: float) -> Tuple[Optional[Dict[str, Any]], str]:
+    """The sandbox's report, or None and why not.  Waits at most ``seconds`` (plus a moment to clean up)."""
+    import select
+    import subprocess
+
+    env = dict(os.environ)
+    env.pop("FLAKE8_LOSSLINT_CACHE_DIR", None)
+    env.update(
+        KERAS_HOME="/tmp/.keras",
+        OMP_NUM_THREADS="1",
+        TF_NUM_INTRAOP_THREADS="1",
+        TF_NUM_INTEROP_THREADS="1",
+        CUDA_VISIBLE_DEVICES="-1",
+        HIP_VISIBLE_DEVICES="-1",
+        MALLOC_ARENA_MAX="2",
+        KERAS_BACKEND="tensorflow",
+    )
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, SANDBOX],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if os.environ.get("FLAKE8_LOSSLINT_RUNTIME_STDERR") else subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # its own session and process group: killed as a whole
+        )
+    except OSError as exc:
+        return None, f"the user-defined loss's process could not start: {exc.strerror or exc}"
+    deadline = time.monotonic() + seconds + 3.0  # the sandbox's own watchdog fires at ``seconds``
+    chunks: List[bytes] = []
+    size = 0
+    problem = ""
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(json.dumps(request).encode("utf-8"))
+            proc.stdin.close()
+        except OSError:
+            pass
+        fd = proc.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                problem = f"the user-defined loss did not finish within {seconds:g}s"
+                break
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_REPLY:
+                problem = "the user-defined loss's process wrote more than a reply"
+                break
+            chunks.append(chunk)
+    finally:
+        _end_group(proc, force=bool(problem))
+    status = proc.returncode
+    if problem:
+        return None, problem
+    if status == 124:
+        return None, f"the user-defined loss did not finish within {seconds:g}s"
+    text = b"".join(chunks).decode("utf-8", "replace").strip()
+    try:
+        report = json.loads(text.splitlines()[-1]) if text else None
+    except (ValueError, RecursionError):
+        report = None
+    if not isinstance(report, dict):
+        if status is not None and status < 0:
+            return None, f"the user-defined loss's process was killed ({_signal_name(-status)})"
+        return None, f"the user-defined loss's process exited with status {status} without an answer"
+    return report, ""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def run_user_probe(probe: Dict[str, Any], seconds: float, memory_mb: int) -> Result:
+    """A probe of a user-defined loss: inputs built here, run in the sandbox, verdict from its measurements."""
+    found = USER_CHECKS.get(probe.get("check", ""))
+    if found is None:
+        return failed(f"no check named {probe.get('check')!r}")
+    attempts_for, judge = found
+    attempts = attempts_for(probe)
+    request = {"user": probe["user"], "attempts": attempts, "seconds": seconds, "memory_mb": memory_mb}
+    report, problem = run_sandbox(request, seconds)
+    if report is None:
+        return failed(problem)
+    isolation = _isolation_text(report.get("isolation"))
+    setup = report.get("setup_error")
+    if isinstance(setup, str):
+        result = failed(f"{probe['display']} could not be set up on its own: {_printable(setup, 200)}")
+    else:
+        try:
+            outcomes = [_clean_outcome(raw) for raw in report.get("outcomes", [])]
+            if len(outcomes) != len(attempts):
+                raise ValueError("wrong number of outcomes")
+        except ValueError as exc:
+            return failed(f"the user-defined loss's process answered garbage ({exc})")
+        result = judge(probe, attempts, outcomes)
+    if isolation:
+        result = dict(result, isolation=isolation)
+    return result
+
+
+_WRAPPED_LABELS = {"sparse": "sparse", "onehot": "onehot", "binary": "binary", "multihot": "multihot"}
+
+
+def check_wrapper(probe: Dict[str, Any], result: Result, seconds: float, memory_mb: int) -> Result:
+    """A thin custom loss around the probed Keras loss: does the program's own function compute
+    what the probe computed?  Then the evidence holds for it; if not, nothing is claimed."""
+    wrapper, truth, pred = probe["wrapper"], probe["y_true"], probe["y_pred"]
+    encoding = _WRAPPED_LABELS.get(truth.get("encoding", ""))
+    kind = pred.get("activation", "linear")
+    if encoding is None or kind not in ("softmax", "sigmoid", "linear", "log_softmax"):
+        return failed(f"{wrapper['display']} was not run: its inputs cannot be rebuilt")
+    classes = int(truth.get("classes") or pred.get("units") or 1)
+    attempt = {"y_true": {"encoding": encoding, "classes": classes}, "y_pred": {"kind": kind},
+               "call": "compile", "reference": probe["loss"]}
+    user = {key: wrapper[key] for key in ("name", "source", "entry", "kind")}
+    report, problem = run_sandbox({"user": user, "attempts": [attempt], "seconds": seconds, "memory_mb": memory_mb},
+                                  seconds)
+    if report is None:
+        return failed(problem)
+    try:
+        (outcome,) = [_clean_outcome(raw) for raw in report.get("outcomes", [])]
+        reference = report["outcomes"][0].get("reference") if outcome["ok"] else None
+        reference = float(reference) if isinstance(reference, (int, float, str)) and outcome["ok"] else None
+    except (ValueError, TypeError, KeyError):
+        return failed("the user-defined loss's process answered garbage")
+    name = wrapper["display"]
+    if isinstance(report.get("setup_error"), str):
+        return failed(f"{name} could not be set up on its own: {_printable(report['setup_error'], 200)}")
+    if not outcome["ok"]:
+        return failed(f"{name} raises {outcome['error']} where the loss it wraps runs")
+    agrees = reference is not None and outcome["finite"] and math.isfinite(reference)
+    if not agrees or not _same(outcome["value"], reference):  # type: ignore[arg-type]
+        wrapped = _num(reference) if reference is not None else "nothing"
+        return failed(f"{name} computes {_num(outcome['value'])} where the loss it wraps computes {wrapped}")
+    joined = dict(result, evidence=f"{result['evidence']}; {name} itself computes the same as the loss it wraps")
+    isolation = _isolation_text(report.get("isolation"))
+    return dict(joined, isolation=isolation) if isolation else joined
+
+
+def run_probe(probe: Dict[str, Any], user_timeout: float = 120.0, memory_mb: int = 6144) -> Result:
+    if "user" in probe:  # user code never runs in this process
+        try:
+            return run_user_probe(probe, user_timeout, memory_mb)
+        except Exception as exc:  # noqa: BLE001
+            return failed(f"probe failed: {type(exc).__name__}: {exc}"[:300])
+    if "wrapper" in probe:
+        library = {key: value for key, value in probe.items() if key != "wrapper"}
+        result = run_probe(library, user_timeout, memory_mb)
+        if result["verdict"] == "failed":
+            return result
+        try:
+            return check_wrapper(probe, result, user_timeout, memory_mb)
+        except Exception as exc:  # noqa: BLE001
+            return failed(f"probe failed: {type(exc).__name__}: {exc}"[:300])
     check = CHECKS.get(probe.get("check", ""))
     if check is None:
         return failed(f"no check named {probe.get('check')!r}")
@@ -671,25 +1140,64 @@ def _import() -> Dict[str, Any]:
         import numpy
         import tensorflow
         import keras as keras_module
+
+        tensorflow.config.set_visible_devices([], "GPU")  # CPU only, also where CUDA_VISIBLE_DEVICES is not obeyed
+        devices = sorted({device.device_type for device in tensorflow.config.get_visible_devices()})
     except BaseException as exc:  # noqa: BLE001 - anything TF's import does is reported, not raised
         return {"ready": False, "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
     tf, keras, np = tensorflow, keras_module, numpy
     backend = keras.backend.backend()
     if backend != "tensorflow":
         return {"ready": False, "error": f"Keras backend is {backend!r}, not 'tensorflow'"}
-    return {"ready": True, "tensorflow": tf.__version__, "keras": keras.__version__}
+    return {"ready": True, "tensorflow": tf.__version__, "keras": keras.__version__, "devices": devices}
+
+
+def _bind_to_parent(parent: Optional[int]) -> None:
+    """End with the flake8 process that started this one, and at once on Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def _limit_memory(megabytes: int) -> None:
+    try:
+        import resource
+
+        limit = megabytes << 20
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard if hard != resource.RLIM_INFINITY else limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _option(name: str) -> Optional[str]:
+    if name in sys.argv:
+        index = sys.argv.index(name)
+        if index + 1 < len(sys.argv):
+            return sys.argv[index + 1]
+    return None
 
 
 def main() -> int:
+    parent = _option("--parent")
+    memory = _option("--memory-mb")
+    _bind_to_parent(int(parent) if parent else None)
+    if memory:
+        _limit_memory(int(memory))
     # The protocol owns the real stdout; anything a library prints goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     hello = _import()
-    if "--isolated" in sys.argv:  # one probe with user code, from run_isolated
-        result = run_probe(json.loads(sys.stdin.read())) if hello["ready"] else failed(hello["error"])
-        out.write(json.dumps(result) + "\n")
-        out.flush()
-        os._exit(0)
     out.write(json.dumps(hello) + "\n")
     if not hello["ready"]:
         return 1
@@ -697,9 +1205,10 @@ def main() -> int:
         if not line.strip():
             continue
         request = json.loads(line)
-        user_timeout = float(request.get("user_timeout", 120.0))
-        results = [run_probe(p, user_timeout) for p in request.get("probes", [])]
-        out.write(json.dumps({"results": results}) + "\n")
+        result = run_probe(
+            request["probe"], float(request.get("user_timeout", 120.0)), int(request.get("memory_mb", 6144))
+        )
+        out.write(json.dumps({"result": result}) + "\n")
     out.flush()
     os._exit(0)  # skip TensorFlow's slow interpreter teardown: nothing is left to clean up
 

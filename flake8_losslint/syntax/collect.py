@@ -124,6 +124,11 @@ class Collector(cst.CSTVisitor):
         # ``obj.attr = value`` outside obj's own methods: (target, value or None, ctx).
         self.attribute_stores: List[Tuple[cst.Attribute, Optional[cst.CSTNode], Ctx]] = []
         self._guards: List[bool] = []
+        self._ifs: List[cst.If] = []
+        # ``if`` statements that test a version: [node, ctx, body block, else block (or None)];
+        # the interpreter decides which block cannot run on the target version.
+        self.version_tests: List[List[Any]] = []
+        self._version_test: Dict[int, List[Any]] = {}
 
     # -- bookkeeping ---------------------------------------------------------
     def _tick(self) -> int:
@@ -254,12 +259,19 @@ class Collector(cst.CSTVisitor):
     # -- blocks that may not run -------------------------------------------
     def visit_If_body(self, node: cst.If) -> None:
         self._push_block()
+        test = self._version_test.get(id(node))
+        if test is not None:
+            test[2] = self._path[-1]
 
     def leave_If_body(self, node: cst.If) -> None:
         self._pop_block()
 
     def visit_Else(self, node: cst.Else) -> None:
         self._push_block()
+        if self._ifs and self._ifs[-1].orelse is node:
+            test = self._version_test.get(id(self._ifs[-1]))
+            if test is not None:
+                test[3] = self._path[-1]
 
     def leave_Else(self, original_node: cst.Else) -> None:
         self._pop_block()
@@ -323,10 +335,17 @@ class Collector(cst.CSTVisitor):
         self._guards.pop()
 
     def visit_If(self, node: cst.If) -> None:
-        self._guards.append(_probes_version(node.test))
+        probes = _probes_version(node.test)
+        self._guards.append(probes)
+        self._ifs.append(node)
+        if probes:
+            record: List[Any] = [node, self.ctx(), None, None]
+            self._version_test[id(node)] = record
+            self.version_tests.append(record)
 
     def leave_If(self, original_node: cst.If) -> None:
         self._guards.pop()
+        self._ifs.pop()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if self._scope is not None and dotted_name(node) is not None:

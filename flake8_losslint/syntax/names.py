@@ -151,7 +151,10 @@ class ImportTable:
                 self.bind(top, top)
 
     def visit_import_from(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None:
+        if node.relative:
+            self._relative(node)
+            return
+        if node.module is None:
             return
         module = dotted_name(node.module)
         if module is None:
@@ -167,6 +170,23 @@ class ImportTable:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.bind(local, f"{module}.{name}")
+
+
+    def _relative(self, node: cst.ImportFrom) -> None:
+        """``from .models import build`` binds ``build`` to ``.models.build`` (leading dots:
+        the level): only the project's modules are reached this way."""
+        module = dotted_name(node.module) if node.module is not None else ""
+        if module is None or isinstance(node.names, cst.ImportStar):
+            return
+        prefix = "." * len(node.relative) + (f"{module}." if module else "")
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.bind(local, prefix + name)
 
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:

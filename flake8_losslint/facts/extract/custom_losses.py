@@ -164,10 +164,10 @@ def _positional_names(params: cst.Parameters) -> List[str]:
 
 class _Extractor:
     def __init__(self, evaluator: Evaluator) -> None:
-        self.collected = collected = evaluator.collected
+        self.collected = evaluator.collected
         self.evaluator = evaluator
         self.calls_by_scope: Dict[int, List[CallSite]] = {}
-        for site in collected.calls:
+        for site in evaluator.calls:
             self.calls_by_scope.setdefault(id(site.ctx.scope), []).append(site)
         self.losses: Dict[int, _CustomLoss] = {}
         self.signatures: List[LossSignature] = []
@@ -234,10 +234,10 @@ class _Extractor:
                     name = alias.name.value
                     yield ApiReference(module, name, f"from {module} import {name}", Site(alias), imported=True)
 
-    @staticmethod
-    def _judged(reference: ApiReference) -> ApiReference:
-        """The reference with what the name lists say of it."""
-        known = api_names.load()
+    def _judged(self, reference: ApiReference) -> ApiReference:
+        """The reference with what the name lists of the file's target versions say of it."""
+        target = self.evaluator.target
+        known = api_names.load(tensorflow=_line(target.tensorflow), keras=_line(target.keras))
         module, name = reference.module, reference.name
         better = known.suggestion(module, name)
         return ApiReference(
@@ -250,6 +250,7 @@ class _Extractor:
             module_importable=module in known.importable,
             suggestion=api_names.display(better) if better else None,
             library=known.library_version(module),
+            version_source=_why(target.source),
             module_display=api_names.display(module),
         )
 
@@ -274,7 +275,7 @@ class _Extractor:
         return loss
 
     def _compiled_losses(self) -> None:
-        for site in self.collected.calls:
+        for site in self.evaluator.calls:
             call, ctx = site.node, site.ctx
             func = call.func
             if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
@@ -453,29 +454,27 @@ class _Extractor:
         return None
 
     def _weighted_fit(self, loss: _CustomLoss) -> Tuple[Optional[Site], Optional[str]]:
-        """A ``fit(..., sample_weight=/class_weight=)`` on a model compiled with this loss."""
-        for compile_site in loss.compiles:
-            receiver = dotted_name(compile_site.node.func.value)  # type: ignore[union-attr]
-            if receiver is None:
+        """A ``fit(..., sample_weight=/class_weight=)`` on a model whose last compile
+        (followed through the model object, not its name) is this loss."""
+        if not loss.compiles:
+            return None, None
+        for site in self.evaluator.calls:
+            func = site.node.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value == "fit"):
                 continue
-            for site in self.collected.calls:
-                func = site.node.func
-                if not (
-                    isinstance(func, cst.Attribute)
-                    and func.attr.value == "fit"
-                    and dotted_name(func.value) == receiver
-                    and _same_variable(receiver, site.ctx.scope, compile_site.ctx.scope)
-                    and (site.ctx.scope is not compile_site.ctx.scope or site.ctx.order > compile_site.ctx.order)
-                ):
-                    continue
-                for keyword in ("sample_weight", "class_weight"):
-                    arg = argument(site.node, -1, keyword)
-                    if arg is None:
-                        continue
-                    value = self.evaluator.value(arg.value, site.ctx)
-                    if isinstance(value, Const) and value.value is None:
-                        continue
-                    return Site(arg), keyword
+            weights = [
+                (arg, keyword)
+                for keyword in ("sample_weight", "class_weight")
+                for arg in [argument(site.node, -1, keyword)]
+                if arg is not None and self.evaluator.value(arg.value, site.ctx) != Const(None)
+            ]
+            if not weights:
+                continue
+            model = self.evaluator.value(func.value, site.ctx)
+            compiled = model.compiled if isinstance(model, Model) else None
+            if isinstance(compiled, kd.Compiled) and compiled.loss == UserFunction(loss.scope):
+                arg, keyword = weights[0]
+                return Site(arg), keyword
         return None, None
 
     # -- LL303 -----------------------------------------------------------------
@@ -560,7 +559,7 @@ class _Extractor:
 
     # -- LL302 -----------------------------------------------------------------
     def _loss_call_arguments(self) -> Iterable[LossCallArguments]:
-        for site in self.collected.calls:
+        for site in self.evaluator.calls:
             call, ctx = site.node, site.ctx
             if any(a.star for a in call.args):
                 continue
@@ -629,20 +628,25 @@ class _Extractor:
         return isinstance(self.evaluator.value(func, ctx), Model)
 
 
-def _same_variable(receiver: str, use: Scope, defined: Scope) -> bool:
-    """``receiver`` in scope ``use`` is the one in scope ``defined``: the same scope,
-    or a module-level name that no enclosing function rebinds."""
-    if use is defined:
-        return True
-    if defined.kind != "module":
-        return False
-    root = receiver.split(".")[0]
-    scope: Optional[Scope] = use
-    while scope is not None and scope is not defined:
-        if scope.kind == "function" and root in scope.bindings:
-            return False
-        scope = scope.parent
-    return scope is defined
+def _line(version: Optional[str]) -> Optional[str]:
+    """A version the name lists can place (None for one they cannot read)."""
+    try:
+        return version if version is None or api_names.release(version) else None
+    except ValueError:
+        return None
+
+
+def _why(source: str) -> str:
+    """How the judged version was chosen, for messages."""
+    if not source:
+        return "the newest version flake8-losslint knows"
+    if source == "installed":
+        return "the installed version"
+    if source.startswith("--"):
+        return f"as {source} says"
+    if source.startswith(("this file", "it exits")):
+        return source
+    return f"as {source} pins it"
 
 
 def _shifted(rank: Rank, by: int, site: Site) -> Rank:

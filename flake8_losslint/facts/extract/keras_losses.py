@@ -35,7 +35,7 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
         if head.activation == SOFTMAX and head.units == 1 and head not in softmax:
             softmax.append(head)
 
-    for site in ev.collected.calls:
+    for site in ev.calls:
         call, ctx = site.node, site.ctx
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "compile":

@@ -59,7 +59,7 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
 
 def _label_uses(ev: Evaluator, feeds: List[Feed], judged: Dict[Site, Set[str]]) -> List[LabelUse]:
     uses: List[LabelUse] = []
-    for site in ev.collected.calls:
+    for site in ev.calls:
         call, ctx = site.node, site.ctx
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in FIT_METHODS:
@@ -194,7 +194,7 @@ def _direct_uses(
 def _feeds(ev: Evaluator) -> List[Feed]:
     """Every ``placeholder: value`` of a ``feed_dict`` whose value's labels are known."""
     found: List[Feed] = []
-    for site in ev.collected.calls:
+    for site in ev.calls:
         fed = _feed_dict(ev, site.node, site.ctx)
         if fed is None:
             continue
@@ -261,7 +261,7 @@ def _placeholder_feeds(feeds: List[Feed], judged: Dict[Site, Set[str]]) -> List[
 # -- torch losses and their targets -------------------------------------------------
 def _torch_target_uses(ev: Evaluator) -> List[TorchTargetUse]:
     uses: List[TorchTargetUse] = []
-    for site in ev.collected.calls:
+    for site in ev.calls:
         call, ctx = site.node, site.ctx
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile":
             continue

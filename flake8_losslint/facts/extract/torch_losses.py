@@ -22,7 +22,7 @@ from .paths import on_every_path
 
 def extract(ev: Evaluator) -> Dict[str, tuple]:
     uses: List[TorchLossUse] = []
-    for site in ev.collected.calls:
+    for site in ev.calls:
         call, ctx = site.node, site.ctx
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile":
             continue

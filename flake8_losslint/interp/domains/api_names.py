@@ -267,6 +267,15 @@ def _recorded_names(module: str) -> FrozenSet[str]:
     return frozenset(names)
 
 
+def only_in_tf1(module: str, name: str) -> bool:
+    """A name of ``tensorflow`` or ``tensorflow.train`` that TensorFlow 1.15 has and TensorFlow 2 lost."""
+    lists = {generation.name: _read(generation.name)["modules"].get(module) for generation in GENERATIONS}
+    old = lists.get("tf1.15")
+    if old is None or name not in old["names"]:
+        return False
+    return all(entry is None or name not in entry["names"] for key, entry in lists.items() if key != "tf1.15")
+
+
 def recorded(module: str, name: str) -> bool:
     """Whether ``name`` is a public name of ``module`` in any of the recorded library generations."""
     return module in RECORDED_MODULES and name in _recorded_names(module)

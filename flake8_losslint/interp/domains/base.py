@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional, Tuple
 
 import libcst as cst
 
-from ...syntax.collect import Binding, Ctx
+from ...syntax.collect import Binding, ClassInfo, Ctx
 from ..values import Value
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ class Domain:
         """Whether ``from module import *`` binds ``name`` (canonically ``qualname``) to an
         object this domain knows."""
         return False
+
+    def instance(self, info: ClassInfo) -> Optional[Value]:
+        """What an object of the program's class ``info`` is, when this domain models the class."""
+        return None
 
     def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         """Any call, before its callee is evaluated (e.g. ``self(x)`` in a module)."""

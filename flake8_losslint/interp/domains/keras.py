@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from ...syntax.collect import Binding, CallSite, Ctx, within
+from ...syntax.collect import Binding, CallSite, ClassInfo, Ctx, within
 from ..env import in_env
 from ...syntax.nodes import argument
 from ...terms import (
@@ -310,6 +310,9 @@ class KerasDomain(Domain):
             via = VIA_KERAS if qualname in KERAS_CACHING_ACTIVATIONS else VIA_OP
             activation = ACTIVATION_FUNCTIONS[qualname]
             axis = self._axis(node, 1, ctx) if activation in (SOFTMAX, LOG_SOFTMAX) else None
+            if activation in (SOFTMAX, LOG_SOFTMAX) and axis != -1:
+                # Over another axis (attention weights over time): not a classifier's output.
+                return Tensor(UNKNOWN_HEAD)
             return Tensor(
                 Head(activation, incoming.units, Site(node), via, units_site=incoming.units_site, axis=axis)
             )
@@ -325,8 +328,13 @@ class KerasDomain(Domain):
                 return Tensor(callee.head)
             incoming = tensor.head if isinstance(tensor, Tensor) else UNKNOWN_HEAD
             return Tensor(self.apply(callee, incoming))
-        if isinstance(callee, UserClass) and self.ev.is_subclass(callee.info, MODEL, LAYER):
-            return Model(self._call_head(callee))
+        if isinstance(callee, UserClass):
+            return self.instance(callee.info)
+        return None
+
+    def instance(self, info: ClassInfo) -> Optional[Value]:
+        if self.ev.is_subclass(info, MODEL, LAYER):
+            return Model(self._call_head(UserClass(info)))
         return None
 
     def rebound(self, name: str, value: Value, binding: Binding, use: Ctx) -> Value:
@@ -433,8 +441,8 @@ class KerasDomain(Domain):
                 return incoming
             return replace(incoming, after=incoming.after + (layer.qualname.rsplit(".", 1)[-1],))
         if layer.qualname in (ACTIVATION_LAYER, SOFTMAX_LAYER):
-            if layer.activation is None:
-                return UNKNOWN_HEAD
+            if layer.activation is None or (layer.activation in (SOFTMAX, LOG_SOFTMAX) and layer.axis != -1):
+                return UNKNOWN_HEAD  # a softmax over another axis is not a classifier's output
             if layer.activation == LINEAR:
                 return incoming
             return Head(

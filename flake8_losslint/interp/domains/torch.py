@@ -291,13 +291,16 @@ class TorchDomain(Domain):
         if isinstance(callee, TorchLoss):
             return UNKNOWN  # a loss value: nothing the rules follow
         if isinstance(callee, UserClass) and self._is_module_class(callee.info, 0):
-            wrapped = self._wrapped_loss(callee.info)
-            if wrapped is not None:
-                return wrapped
-            if self._is_rebuilt(node):
+            if self._is_rebuilt(node) and self._wrapped_loss(callee.info) is None:
                 return UNKNOWN
-            return _model(self.class_output(callee.info))
+            return self.instance(callee.info)
         return None
+
+    def instance(self, info: ClassInfo) -> Optional[Value]:
+        if not self._is_module_class(info, 0):
+            return None
+        wrapped = self._wrapped_loss(info)
+        return wrapped if wrapped is not None else _model(self.class_output(info))
 
     def _method(self, func: cst.Attribute, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         method = func.attr.value
@@ -315,7 +318,7 @@ class TorchDomain(Domain):
             # .softmax/.log_softmax/.sigmoid; ``self.softmax(x)`` is a submodule.
             units = receiver.head.units if isinstance(receiver, Tensor) else None
             activation = ACTIVATION_METHODS[method]
-            return Tensor(Head(activation, units, Site(node), VIA_OP, axis=self._dim(node, 0, activation, ctx)))
+            return _activated(activation, units, Site(node), self._dim(node, 0, activation, ctx))
         if method == "exp":
             return _exp(receiver, node)
         if isinstance(receiver, Tensor) and method in SAME_VALUE_TENSOR_METHODS:
@@ -375,7 +378,7 @@ class TorchDomain(Domain):
         if qualname in ACTIVATION_FUNCTIONS:
             incoming = self._input_head(node, ctx)
             activation = ACTIVATION_FUNCTIONS[qualname]
-            return Tensor(Head(activation, incoming.units, site, VIA_OP, axis=self._dim(node, 1, activation, ctx)))
+            return _activated(activation, incoming.units, site, self._dim(node, 1, activation, ctx))
         if qualname in EXP_FUNCTIONS:
             arg = argument(node, 0, "input")
             return _exp(self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN, node)
@@ -445,6 +448,8 @@ class TorchDomain(Domain):
         if module.qualname in PASS_THROUGH_MODULES:
             return incoming
         if module.qualname in ACTIVATION_MODULES:
+            if module.activation in (SOFTMAX, LOG_SOFTMAX) and module.axis == 0:
+                return UNKNOWN_HEAD  # normalised across the batch: not a classifier's output
             return Head(module.activation, incoming.units, module.activation_site, VIA_OP, axis=module.axis)
         return Head(module.activation, module.units, module.activation_site, VIA_OP)
 
@@ -604,6 +609,13 @@ class TorchDomain(Domain):
             self._bound_as = bound
         name = self._bound_as.get(id(node))
         return name is not None and name in self._mutated_names()
+
+
+def _activated(activation: str, units: Optional[int], site: Site, axis: Optional[int]) -> Tensor:
+    """A tensor after an activation; a softmax over dim 0 (across the batch) is not a classifier's output."""
+    if activation in (SOFTMAX, LOG_SOFTMAX) and axis == 0:
+        return Tensor(UNKNOWN_HEAD)
+    return Tensor(Head(activation, units, site, VIA_OP, axis=axis))
 
 
 def _exp(value: Value, node: cst.Call) -> Value:
