@@ -585,8 +585,8 @@ def check_placeholder_feed(probe: Dict[str, Any]) -> Result:
             try:
                 session.run(total, feed_dict={placeholder: _label_values(probe["y_true"])})
             except Exception as exc:  # noqa: BLE001
-                return confirmed(f"{_error_text(exc)} (with {fixed} it runs)")
-    return refuted("the placeholder accepts them")
+                return confirmed(f"raises {_error_text(exc)}; with {fixed} it runs")
+    return refuted("accepts them in the placeholder")
 
 
 def check_target_broadcast(probe: Dict[str, Any]) -> Result:
@@ -602,10 +602,11 @@ def check_target_broadcast(probe: Dict[str, Any]) -> Result:
     targets, predictions = np.broadcast_arrays(y.astype("float32"), outputs)
     broadcast = _mean(_loss(probe["loss"])(tf.constant(targets), tf.constant(predictions)))
     if not _close(observed, broadcast):
-        return refuted(f"{_describe(probe)} gives {_num(observed)}, not the broadcast loss {_num(broadcast)}")
+        return refuted(f"computes {_num(observed)} here ({_describe(probe)}), not the broadcast loss {_num(broadcast)}")
     return confirmed(
-        f"{_describe(probe)} runs without an error: targets of shape {tuple(y.shape)} against outputs of shape "
-        f"{tuple(outputs.shape)} give loss {_num(observed)}, the loss on both broadcast to {tuple(targets.shape)}"
+        f"runs it ({_describe(probe)}) without an error: targets of shape {tuple(y.shape)} against "
+        f"outputs of shape {tuple(outputs.shape)} give loss {_num(observed)}, the loss on both broadcast to "
+        f"{tuple(targets.shape)}"
     )
 
 
