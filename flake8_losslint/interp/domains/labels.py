@@ -162,7 +162,6 @@ _ONE_HOT_OPS: Dict[str, Tuple[int, Tuple[str, ...], int]] = {
 }
 # torch.nn.functional.one_hot(tensor, num_classes=-1): int64 rows; -1 infers max + 1.
 _TORCH_ONE_HOT = "torch.nn.functional.one_hot"
-_TO_CATEGORICAL = "keras.utils.to_categorical"
 
 _ARRAY_WRAPPERS = frozenset(
     {
@@ -319,14 +318,6 @@ def short_name(qualname: str) -> str:
     if qualname.startswith("keras.datasets."):
         return qualname[len("keras.datasets."):] + "()"
     return qualname.rsplit(".", 1)[-1]
-
-
-def _first_dim(value: Value) -> Optional[int]:
-    if isinstance(value, Const):
-        return _int(value)
-    if isinstance(value, Seq) and value.items:
-        return _int(value.items[0])
-    return None
 
 
 def _dims(value: Value) -> Optional[Tuple[Optional[int], ...]]:

@@ -39,11 +39,6 @@ def _load() -> Dict[str, Any]:
     return _TABLE
 
 
-def versions() -> Tuple[Tuple[str, str], ...]:
-    """(library, what each entry was checked against), for the record."""
-    return tuple((name, entry.get("checked", "")) for name, entry in sorted(_load()["loaders"].items()))
-
-
 def entry(qualname: str) -> Optional[Tuple[str, Dict[str, Any]]]:
     """The table's name and entry for a function or class, by canonical name (or an alias)."""
     _load()
