@@ -317,6 +317,17 @@ def test_operations_that_drop_label_facts(setup: str, expr: str) -> None:
     assert uses(f"{setup}\n{SPARSE_MODEL}model.fit(x, {expr})\n") == []
 
 
+def test_batch_items_of_a_loop_over_a_data_loader() -> None:
+    body = (
+        "loader = DataLoader(datasets.MNIST('data'), batch_size=32)\n"
+        "net = nn.Linear(784, 10)\n"
+        "for batch in loader:\n"
+        "    loss = F.nll_loss(F.log_softmax(net(batch[0]), dim=1), F.one_hot(batch[1], 10))\n"
+    )
+    (use,) = facts(body, TORCH).torch_target_uses
+    assert (use.target.encoding, use.target.num_classes, use.target.dtype) == (ONE_HOT, 10, "int")
+
+
 def test_one_hot_rows_stay_one_hot_through_rows_and_squeeze() -> None:
     body = (
         "y = keras.utils.to_categorical(np.random.randint(0, 5, 100), 5)\n"

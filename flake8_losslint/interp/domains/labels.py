@@ -780,7 +780,7 @@ def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...],
         if not isinstance(element, Seq) or index >= len(element.items):
             return UNKNOWN
         element = element.items[index]
-    return element if unpack else UNKNOWN
+    return element
 
 
 # -- the loader table -------------------------------------------------------------------
