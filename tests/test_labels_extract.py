@@ -49,6 +49,7 @@ def only(body: str, header: str = HEADER) -> LabelUse:
     [
         ("keras.utils.to_categorical(ids, 7)", ONE_HOT, 7),
         ("keras.utils.to_categorical(ids, num_classes=7)", ONE_HOT, 7),
+        ("keras.utils.to_categorical(y=ids, nb_classes=7)", ONE_HOT, 7),  # Keras 1's keywords
         ("keras.utils.to_categorical(ids)", ONE_HOT, 5),  # inferred: max + 1
         ("tf.keras.utils.to_categorical(ids, n)", ONE_HOT, 3),
         ("tf.one_hot(ids, depth=6)", ONE_HOT, 6),

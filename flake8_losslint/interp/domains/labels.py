@@ -275,6 +275,8 @@ _ORIGINS = {
     "pandas.get_dummies": "pd.get_dummies",
     "tensorflow_datasets.load": "tfds.load",
 }
+# Keywords older releases spelled differently: Keras 1's to_categorical(y, nb_classes).
+_KEYWORD_ALIASES = {"keras.utils.to_categorical": {"x": ("y",), "num_classes": ("nb_classes",)}}
 _ENCODINGS = {
     "int": INTEGER,
     "binary": INTEGER,  # 0/1 ids of a two-class problem
@@ -816,13 +818,19 @@ def _given(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> loader_table.Gi
 
 
 def _call_given(
-    ev: Evaluator, entry: Dict[str, Any], node: cst.Call, ctx: Ctx, constructor: Tuple[Tuple[str, Any], ...]
+    ev: Evaluator,
+    entry_name: str,
+    entry: Dict[str, Any],
+    node: cst.Call,
+    ctx: Ctx,
+    constructor: Tuple[Tuple[str, Any], ...],
 ) -> Tuple[Dict[str, loader_table.Given], Dict[str, Value]]:
     given: Dict[str, loader_table.Given] = {}
     values: Dict[str, Value] = {}
+    aliases = _KEYWORD_ALIASES.get(entry_name, {})
     for name, spec in entry.get("arguments", {}).items():
         position = spec.get("position")
-        arg = argument(node, position if position is not None else -1, name)
+        arg = argument(node, position if position is not None else -1, name, *aliases.get(name, ()))
         if arg is None:
             continue
         given[name] = _given(ev, arg.value, ctx)
@@ -846,7 +854,7 @@ def _table_call(
     """A call the loader table describes, as values."""
     if any(arg.star for arg in node.args):
         return UNKNOWN
-    given, values = _call_given(ev, entry, node, ctx, constructor)
+    given, values = _call_given(ev, name, entry, node, ctx, constructor)
     try:
         tree = loader_table.resolve(entry, given)
     except loader_table.Unknown:
