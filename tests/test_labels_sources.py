@@ -383,6 +383,21 @@ def test_placeholder_findings_and_loss_ops() -> None:
     assert codes(source) == [(7, "LL202"), (8, "LL201")]
 
 
+def test_placeholder_fed_through_a_function_names_the_call() -> None:
+    source = V1 + textwrap.dedent(
+        """\
+        y = tf.placeholder(tf.float32, [None, 4])
+        def train(sess, ys):
+            sess.run(step, feed_dict={y: ys})
+        train(session, np.random.randint(0, 4, 64))
+        train(session, np.eye(4)[np.random.randint(0, 4, 64)])
+        """
+    )
+    (report,) = analyze(source)
+    assert (report.line, report.code) == (3, "LL202")
+    assert report.message.endswith("(when called at line 6)")
+
+
 def test_placeholder_fed_what_its_shape_takes_is_silent() -> None:
     source = V1 + textwrap.dedent(
         """\

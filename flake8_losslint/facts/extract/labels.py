@@ -10,7 +10,7 @@ are is the labels domain's answer (``interp/domains/labels.py``).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -18,6 +18,7 @@ import libcst as cst
 from ...interp.domains import labels as ld
 from ...interp.domains import torch as td
 from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss
+from ...interp.env import in_env
 from ...interp.evaluator import Evaluator
 from ...interp.values import UNKNOWN, LibRef, Model, Tensor, UserClass
 from ...syntax.collect import Ctx
@@ -35,8 +36,17 @@ from ..model import (
 )
 from .paths import on_every_path
 
-# A value fed to a placeholder: (the placeholder, how the program names it, the labels, the run/eval call).
-Feed = Tuple[ld.Placeholder, str, Labels, Site]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A value fed to a placeholder, on one call path of the function that feeds it."""
+
+    placeholder: ld.Placeholder
+    name: str  # how the program spells the placeholder
+    labels: Labels
+    site: Site  # the run/eval call
+    called_from: Optional[Site] = None
 
 
 def _with_ignore_class(use: LabelUse) -> LabelUse:
@@ -180,9 +190,9 @@ def _direct_uses(
     if isinstance(target, ld.Placeholder):
         judged.setdefault(target.site, set()).add(spec.family)
         return [
-            LabelUse(labels, spec, head, Site(call), meets="feed")
-            for placeholder, _, labels, _ in feeds
-            if placeholder.site == target.site
+            LabelUse(feed.labels, spec, head, Site(call), meets="feed", called_from=feed.called_from)
+            for feed in feeds
+            if feed.placeholder.site == target.site
         ]
     labels = ld.labels_of(ev, true_arg.value, ctx)
     if labels is None:
@@ -192,22 +202,30 @@ def _direct_uses(
 
 # -- TensorFlow 1 feeds ---------------------------------------------------------------
 def _feeds(ev: Evaluator) -> List[Feed]:
-    """Every ``placeholder: value`` of a ``feed_dict`` whose value's labels are known."""
+    """Every ``placeholder: value`` of a ``feed_dict`` whose value's labels are known, also
+    on each call path of the function that feeds it."""
     found: List[Feed] = []
     for site in ev.calls:
-        fed = _feed_dict(ev, site.node, site.ctx)
-        if fed is None:
+        if _feed_dict(ev, site.node, site.ctx) is not None:
+            found.extend(on_every_path(ev, site.ctx, lambda c, node=site.node: _fed(ev, node, c)))
+    return found
+
+
+def _fed(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[Feed]:
+    fed = _feed_dict(ev, call, ctx)
+    if fed is None:
+        return []
+    node, dict_ctx = fed
+    found: List[Feed] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
             continue
-        node, ctx = fed
-        for element in node.elements:
-            if not isinstance(element, cst.DictElement):
-                continue
-            key = ld.value_of(ev, element.key, ctx)
-            if not isinstance(key, ld.Placeholder):
-                continue
-            labels = ld.labels_of(ev, element.value, ctx)
-            if labels is not None:
-                found.append((key, source_text(element.key, 30), labels, Site(site.node)))
+        key = ld.value_of(ev, element.key, dict_ctx)
+        if not isinstance(key, ld.Placeholder):
+            continue
+        labels = ld.labels_of(ev, element.value, dict_ctx)
+        if labels is not None:
+            found.append(Feed(key, source_text(element.key, 30), labels, Site(call)))
     return found
 
 
@@ -243,16 +261,19 @@ def _dict_literal(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional
     bindings = ev.bindings_at(node.value, ctx)
     if len(bindings) != 1 or bindings[0].unpack or not isinstance(bindings[0].value, cst.Dict):
         return None
-    return bindings[0].value, bindings[0].ctx
+    return bindings[0].value, in_env(bindings[0].ctx, ctx.env)
 
 
 def _placeholder_feeds(feeds: List[Feed], judged: Dict[Site, Set[str]]) -> List[PlaceholderFeed]:
     found: List[PlaceholderFeed] = []
-    for placeholder, name, labels, feed_site in feeds:
+    for feed in feeds:
+        placeholder = feed.placeholder
         if placeholder.shape is None:
             continue
         families = tuple(sorted(judged.get(placeholder.site, ())))
-        fact = PlaceholderFeed(labels, placeholder.shape, name, placeholder.site, feed_site, families)
+        fact = PlaceholderFeed(
+            feed.labels, placeholder.shape, feed.name, placeholder.site, feed.site, families, feed.called_from
+        )
         if fact not in found:
             found.append(fact)
     return found
