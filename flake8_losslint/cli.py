@@ -264,7 +264,7 @@ def _findings(file: SourceFile, labelled: List[Tuple[Report, Optional[str]]]) ->
     found = []
     for report, label in labelled:
         where = report.where
-        message = f"{report.message} {report.evidence}" if report.evidence else report.message
+        message = report.full_message
         found.append(
             output.FileFinding(file.display, where.line, where.column + 1, report.code, message, label,
                            where.cell, where.cell_index, report.related)

@@ -79,5 +79,5 @@ def analyze_module(
     if runtime is not None and reports:
         from .runtime import confirm  # never raises: on failure, the static reports and a notice
 
-        return confirm(reports, runtime, module)
+        return confirm(reports, runtime)
     return reports

@@ -10,6 +10,7 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .options import add_flake8_options, runtime_settings, target_of
+from .source.guard import TooComplex
 from .source.prefilter import worth_parsing
 
 
@@ -51,6 +52,10 @@ class LossLintChecker:
             from .engine import analyze  # imports LibCST (about 0.3 s), once per process
 
             reports = analyze(source, self.runtime, path=self._path(), target=self.target)
+        except TooComplex as error:
+            # Say so, once for the file: its LL findings are not silently missing.
+            print(f"flake8-losslint: {self.filename} not checked: {error}", file=sys.stderr)
+            return
         except Exception:  # noqa: BLE001 - a linter plugin must never abort flake8
             if self.debug:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)

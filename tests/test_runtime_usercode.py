@@ -7,6 +7,8 @@ the isolation tests are Linux-only, since they check what the namespaces do.
 
 from __future__ import annotations
 
+import dataclasses
+
 import importlib.util
 import json
 import os
@@ -21,8 +23,6 @@ import libcst as cst
 import pytest
 
 from flake8_losslint.engine import analyze
-from flake8_losslint.facts import LossSignature, Site
-from flake8_losslint.runtime.usercode import Program
 
 from .conftest import FIXTURES, ROOT
 
@@ -62,11 +62,20 @@ def my_loss(y_true, y_pred):
 """
 
 
+def _as_probe(loss) -> dict:  # noqa: ANN001
+    """A fact's runnable loss as the probes take it."""
+    return dict(dataclasses.asdict(loss), constants=list(loss.constants))
+
+
 def test_a_top_level_loss_is_cut_out_with_library_imports_and_literal_constants() -> None:
+    from flake8_losslint.facts.extract.runnable import Cutter
+    from flake8_losslint.interp.evaluator import Evaluator
+    from flake8_losslint.syntax.collect import collect
+
     module = cst.parse_module(USER_MODULE)
-    function = module.body[-1]
-    signature = LossSignature("my_loss", 2, 2, (), Site(function), Site(function.name))
-    assert Program(module).runnable(signature) == {
+    collected = collect(module)
+    scope = collected.scope_of_node[id(module.body[-1])]
+    assert _as_probe(Cutter(Evaluator(collected)).loss(scope)) == {
         "name": "my_loss",
         "source": "import tensorflow as tf\n"
         "from keras import ops, losses as keras_losses\n"
@@ -87,7 +96,7 @@ def _runnable(path: str, code: str):
     from flake8_losslint.engine import analyze_module
 
     (report,) = [r for r in analyze_module(module) if r.code == code][:1]
-    return Program(module).runnable(report.finding.subject)
+    return _as_probe(report.finding.subject.runnable)
 
 
 def test_a_loss_made_by_a_factory_runs_the_factory_with_the_program_s_literal_arguments() -> None:
@@ -115,7 +124,7 @@ def test_a_lambda_loss_is_cut_out() -> None:
 
     (report,) = analyze_module(module)
     assert report.code == "LL306"
-    assert Program(module).runnable(report.finding.subject) == {
+    assert _as_probe(report.finding.subject.runnable) == {
         "name": "<lambda>",
         "source": "import keras\n\nlosslint_lambda = lambda y_pred: keras.ops.mean(y_pred)",
         "entry": "losslint_lambda",
@@ -468,30 +477,6 @@ def three_arguments(y_true, y_pred, weights):
     assert hung["verdict"] == "failed" and hung["evidence"] == "the user-defined loss did not finish within 20s"
     time.sleep(0.5)
     assert _processes_with(marker) == []
-
-
-def test_a_fact_that_carries_its_loss_is_used_as_it_is() -> None:
-    """The switch-over: once a fact has a ``runnable`` field, nothing is read back from the module."""
-    from dataclasses import dataclass
-    from typing import Tuple
-
-    @dataclass(frozen=True)
-    class RunnableLoss:
-        name: str
-        source: str
-        entry: str
-        kind: str
-        constants: Tuple[int, ...]
-
-    @dataclass(frozen=True)
-    class FactWithLoss:
-        runnable: RunnableLoss
-
-    fact = FactWithLoss(RunnableLoss("f", "def f(y_true, y_pred):\n    return y_pred\n", "f", "function", (3,)))
-    assert Program(cst.parse_module("")).runnable(fact) == {
-        "name": "f", "source": "def f(y_true, y_pred):\n    return y_pred\n", "entry": "f", "kind": "function",
-        "constants": [3],
-    }
 
 
 # -- thin custom losses: the library's evidence, and the program's own wrapper ----------

@@ -155,3 +155,27 @@ def test_code_under_a_branch_that_cannot_run_is_not_judged() -> None:
     # a function defined under the branch is as dead as the branch
     nested = branch.replace("    loss = cce(", "    def f():\n        return cce(")
     assert analyze(nested, target=judged) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["softmax_over_time_axis.py", "version_branch_labels.py", "softmax_over_the_batch.py"],
+)
+def test_what_differs_from_a_probe_s_setting_is_never_confirmed(name: str) -> None:
+    """A softmax over another axis, a branch that cannot run, one one-hot row: the probes rebuild a
+    classifier's last axis, a running branch and a batch of labels, so these give no finding to
+    confirm (runtime mode included)."""
+    from flake8_losslint.runtime import Settings
+
+    source = (FIXTURES / "silent" / name).read_text(encoding="utf-8")
+    assert analyze(source, runtime=Settings(), path=str(FIXTURES / "silent" / name)) == []
+
+
+def test_one_one_hot_row_is_not_read_as_class_ids() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "cce = tf.keras.losses.CategoricalCrossentropy()\n"
+        "print(cce(y_true=[0, 0, 1], y_pred=tf.nn.softmax(tf.constant([[1.5, 0.8, 2.1]]))))\n"
+    )
+    assert analyze(source) == []
+    assert [r.code for r in analyze(source.replace("[0, 0, 1]", "[0, 2, 1]"))] == ["LL202"]

@@ -56,6 +56,8 @@ class LossUse:
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
     called_from: Optional[Site] = None
+    # The custom loss itself, cut out to run alone (runtime user-code mode only).
+    runnable: Optional["RunnableLoss"] = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,24 @@ class Rank:
 
 
 @dataclass(frozen=True)
+class RunnableLoss:
+    """A custom loss as source text that runs on its own (``facts/extract/runnable.py``).
+
+    ``source`` holds the loss (a function, a Loss subclass, a lambda, or a factory and
+    its literal call) with the library imports and literal constants it uses;
+    ``entry`` is the expression that gives the loss once ``source`` ran; ``kind`` is
+    "function" or "loss_class"; ``constants`` are the integer constants it uses
+    (candidate class counts for probes).
+    """
+
+    name: str
+    source: str
+    entry: str
+    kind: str
+    constants: Tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class InnerLossCall:
     """A loss called inside a custom loss, with what is known of its inputs' ranks.
 
@@ -179,6 +199,8 @@ class InnerLossCall:
     predictions: Rank
     labels_site: Site
     site: Site
+    # The custom loss itself, cut out to run alone (runtime user-code mode only).
+    runnable: Optional["RunnableLoss"] = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +213,8 @@ class ScalarLossReturn:
     loss_subclass: bool  # the ``call`` of a keras.losses.Loss subclass
     weights_site: Optional[Site] = None  # ``sample_weight=``/``class_weight=`` in a fit of a model compiled with it
     weights_kind: Optional[str] = None
+    # The custom loss itself, cut out to run alone (runtime user-code mode only).
+    runnable: Optional["RunnableLoss"] = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +227,8 @@ class UnguardedLog:
     prediction_name: str
     danger: str  # the value of the predictions that makes the argument 0: "0" (log(p)) or "1" (log(1 - p))
     site: Site
+    # The custom loss itself, cut out to run alone (runtime user-code mode only).
+    runnable: Optional["RunnableLoss"] = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +241,8 @@ class LossSignature:
     required_keyword_only: Tuple[str, ...]
     site: Site  # the ``loss=`` argument
     definition_site: Site
+    # The custom loss itself, cut out to run alone (runtime user-code mode only).
+    runnable: Optional["RunnableLoss"] = None
 
 
 @dataclass(frozen=True)

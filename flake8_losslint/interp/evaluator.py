@@ -628,6 +628,10 @@ class Evaluator:
             first = False
         return None
 
+    def calls_of(self, scope: Scope) -> List[CallSite]:
+        """The calls in this file of the function (or method) ``scope``."""
+        return [site for site, _ in self._calls().get(id(scope), [])]
+
     def call_contexts(self, ctx: Ctx) -> List[Ctx]:
         """``ctx`` on each calling context of its function (for extractors that report
         per call path); empty when its function has none."""

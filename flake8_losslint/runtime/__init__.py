@@ -133,15 +133,14 @@ def precheck() -> bool:
     return True
 
 
-def confirm(reports: List[Any], settings: Settings, module: Any = None) -> List[Any]:
+def confirm(reports: List[Any], settings: Settings) -> List[Any]:
     """The reports after runtime confirmation (see the module docstring).
 
-    ``module`` is the parsed program (a ``libcst.Module``): only probes that
-    run a user-defined loss need it, to cut that function out (see
-    ``usercode.runnable``).
+    A probe that runs a user-defined loss takes it from the finding's fact
+    (``runnable``: the loss cut out as text by ``facts/extract/runnable.py``).
     """
     try:
-        return _confirm(reports, settings, module)
+        return _confirm(reports, settings)
     except client.InvalidSetting as exc:
         notice(str(exc))
     except Exception as exc:  # noqa: BLE001 - runtime mode must never cost a static finding
@@ -149,13 +148,17 @@ def confirm(reports: List[Any], settings: Settings, module: Any = None) -> List[
     return reports
 
 
-def _confirm(reports: List[Any], settings: Settings, module: Any) -> List[Any]:
-    limits = client.limits()
-    runnable: Optional[Callable[[Any], Optional[Dict[str, Any]]]] = None
-    if settings.user_code and module is not None:
-        from .usercode import Program
+def _runnable(fact: Any) -> Optional[Dict[str, Any]]:
+    """The user-defined loss a fact carries, as the probes take it."""
+    loss = getattr(fact, "runnable", None)
+    if loss is None:
+        return None
+    return dict(dataclasses.asdict(loss), constants=list(loss.constants))
 
-        runnable = Program(module).runnable
+
+def _confirm(reports: List[Any], settings: Settings) -> List[Any]:
+    limits = client.limits()
+    runnable: Optional[Callable[[Any], Optional[Dict[str, Any]]]] = _runnable if settings.user_code else None
     found = []
     withheld = set()
     for report in reports:

@@ -16,7 +16,7 @@ the runtime step unchanged.
 
 A probe that runs a user-defined loss is registered with
 ``@user_probe_for("LL3xx")`` on ``(subject, runnable) -> probe``, where
-``runnable`` is the loss cut out of the program (``usercode.py``).  Such
+``runnable`` is the loss the fact carries, cut out of the program (``facts/extract/runnable.py``).  Such
 probes are built only with ``--losslint-runtime-user-code``.
 
 Every probe costs at most linear time and memory in the output width and the
@@ -205,6 +205,8 @@ def _ll101(use: LossUse) -> Optional[Probe]:
 
 @probe_for("LL102")
 def _ll102(use: LossUse) -> Optional[Probe]:
+    if use.prediction.units == 1 and use.loss.family in (CATEGORICAL, SPARSE_CATEGORICAL):
+        return loss_use_probe("categorical_on_one_unit", use)  # the finding says: always 0, or fails
     return loss_use_probe("probabilities_on_logits", use)
 
 

@@ -403,8 +403,14 @@ def check_binary_on_softmax(probe: Dict[str, Any]) -> Result:
     )
 
 
+def check_categorical_on_one_unit(probe: Dict[str, Any]) -> Result:
+    """LL102 on one unit: a categorical loss over a single output, whatever its activation."""
+    return check_categorical_on_sigmoid(probe)
+
+
 def check_categorical_on_sigmoid(probe: Dict[str, Any]) -> Result:
-    """LL105: categorical/sparse categorical loss on a sigmoid output."""
+    """LL105: categorical/sparse categorical loss on a sigmoid output (also any 1-unit output:
+    the loss is 0 whatever the labels, or the sparse loss fails on label 1)."""
     units = int(probe["y_pred"]["units"])
     x, y = _features(), _labels(probe["y_true"])
     model = _model(probe["y_pred"])
@@ -644,6 +650,7 @@ CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
     "single_unit_softmax": check_single_unit_softmax,
     "binary_on_softmax": check_binary_on_softmax,
     "categorical_on_sigmoid": check_categorical_on_sigmoid,
+    "categorical_on_one_unit": check_categorical_on_one_unit,
     "logits_op_on_probabilities": check_logits_op_on_probabilities,
     "labels_rejected": check_labels_rejected,
     "placeholder_feed": check_placeholder_feed,

@@ -26,6 +26,7 @@ from ...interp.values import Const, LibRef, Model, UserFunction
 from ...syntax.collect import CallSite, Ctx, Scope
 from ...syntax.names import dotted_name
 from ...syntax.nodes import argument, source_text
+from .runnable import Cutter
 from ..model import (
     LABELS,
     PREDICTIONS,
@@ -36,6 +37,7 @@ from ..model import (
     LossCallArguments,
     LossSignature,
     Rank,
+    RunnableLoss,
     ScalarLossReturn,
     Site,
     UnguardedLog,
@@ -170,6 +172,8 @@ class _Extractor:
         for site in evaluator.calls:
             self.calls_by_scope.setdefault(id(site.ctx.scope), []).append(site)
         self.losses: Dict[int, _CustomLoss] = {}
+        self.cutter = Cutter(evaluator)
+        self._runnables: Dict[int, Optional[RunnableLoss]] = {}
         self.signatures: List[LossSignature] = []
 
     def run(self) -> Dict[str, tuple]:
@@ -254,6 +258,14 @@ class _Extractor:
             module_display=api_names.display(module),
         )
 
+    def _runnable(self, scope: Optional[Scope]) -> Optional[RunnableLoss]:
+        """The custom loss ``scope`` cut out to run alone (memoised)."""
+        if scope is None:
+            return None
+        if id(scope) not in self._runnables:
+            self._runnables[id(scope)] = self.cutter.loss(scope)
+        return self._runnables[id(scope)]
+
     # -- finding the custom losses ---------------------------------------------
     def _register(self, scope: Scope, subclass: bool) -> Optional[_CustomLoss]:
         found = self.losses.get(id(scope))
@@ -290,7 +302,7 @@ class _Extractor:
 
     def _compiled(self, expr: cst.BaseExpression, site: CallSite) -> None:
         if isinstance(expr, cst.Lambda):
-            self._signature("lambda", expr.params, expr, expr)
+            self._signature("lambda", expr.params, expr, expr, self.collected.scope_of_node.get(id(expr)))
             return
         value = self.evaluator.value(expr, site.ctx)
         if not isinstance(value, UserFunction):
@@ -300,19 +312,23 @@ class _Extractor:
         if not isinstance(node, cst.FunctionDef) or scope.cls is not None:
             return  # methods: binding rules we do not model
         if _plain_decorators(node):
-            self._signature(node.name.value, node.params, expr, node.name)
+            self._signature(node.name.value, node.params, expr, node.name, scope)
         loss = self._register(scope, subclass=False)
         if loss is not None:
             loss.compiles.append(site)
 
-    def _signature(self, name: str, params: cst.Parameters, site: cst.CSTNode, definition: cst.CSTNode) -> None:
+    def _signature(
+        self, name: str, params: cst.Parameters, site: cst.CSTNode, definition: cst.CSTNode, scope: Optional[Scope]
+    ) -> None:
         positional = list(params.posonly_params) + list(params.params)
         required = sum(1 for p in positional if p.default is None)
         star = params.star_arg
         max_positional = None if isinstance(star, cst.Param) else len(positional)
         keyword_only = tuple(p.name.value for p in params.kwonly_params if p.default is None)
         self.signatures.append(
-            LossSignature(name, required, max_positional, keyword_only, Site(site), Site(definition))
+            LossSignature(
+                name, required, max_positional, keyword_only, Site(site), Site(definition), self._runnable(scope)
+            )
         )
 
     def _subclass_losses(self) -> None:
@@ -322,16 +338,16 @@ class _Extractor:
                 if method is not None:
                     node = method.node
                     if isinstance(node, cst.FunctionDef) and _plain_decorators(node):
-                        self._method_signature(node, scope.cls.node.name.value)
+                        self._method_signature(node, scope.cls.node.name.value, method)
                     self._register(method, subclass=True)
 
-    def _method_signature(self, node: cst.FunctionDef, owner: str) -> None:
+    def _method_signature(self, node: cst.FunctionDef, owner: str, scope: Scope) -> None:
         params = node.params
         positional = list(params.posonly_params) + list(params.params)
         if not positional:
             return
         trimmed = params.with_changes(posonly_params=(), params=tuple(positional[1:]))
-        self._signature(f"{owner}.{node.name.value}", trimmed, node.name, node.name)
+        self._signature(f"{owner}.{node.name.value}", trimmed, node.name, node.name, scope)
 
     def _named_losses(self) -> None:
         # Plain functions only: methods named like this are mostly metrics' update_state.
@@ -388,7 +404,9 @@ class _Extractor:
             danger = self._raw_prediction(arg.value, ctx, loss, 0) if arg is not None else None
             if arg is None or danger is None:
                 continue
-            yield UnguardedLog(loss.name, code(call.func), code(arg.value), loss.pred_param, danger, Site(call))
+            yield UnguardedLog(
+                loss.name, code(call.func), code(arg.value), loss.pred_param, danger, Site(call), self._runnable(loss.scope)
+            )
 
     def _raw_prediction(self, expr: cst.BaseExpression, ctx: Ctx, loss: _CustomLoss, depth: int) -> Optional[str]:
         """If ``expr`` is y_pred (or ``1 - y_pred``) with nothing that keeps it off 0:
@@ -424,7 +442,9 @@ class _Extractor:
             found = self._scalar_reducer(node, ctx, 0)
             if found is not None:
                 call, display = found
-                yield ScalarLossReturn(loss.name, display, Site(call), loss.subclass, weights[0], weights[1])
+                yield ScalarLossReturn(
+                    loss.name, display, Site(call), loss.subclass, weights[0], weights[1], self._runnable(loss.scope)
+                )
 
     def _scalar_reducer(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> Optional[Tuple[cst.Call, str]]:
         """The no-axis reduction ``expr`` is built from, if ``expr`` is surely a scalar."""
@@ -501,7 +521,9 @@ class _Extractor:
             predictions = self._rank(preds_arg.value, ctx, loss, 0)
             if labels.one_hot_site is None and labels.difference(predictions) is None:
                 continue
-            yield InnerLossCall(code(call.func), rule, labels, predictions, Site(labels_arg), Site(call))
+            yield InnerLossCall(
+                code(call.func), rule, labels, predictions, Site(labels_arg), Site(call), self._runnable(loss.scope)
+            )
 
     def _rank(self, expr: cst.BaseExpression, ctx: Ctx, loss: _CustomLoss, depth: int) -> Rank:
         unknown = Rank()

@@ -15,11 +15,12 @@ import libcst as cst
 
 from ...interp.domains import keras as kd
 from ...interp.evaluator import Evaluator
-from ...interp.values import Layer, LibRef, Model, Seq, Tensor
+from ...interp.values import Layer, LibRef, Model, Seq, Tensor, UserFunction
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument
 from ..model import SOFTMAX, Head, LayerFact, LogitsOpUse, LossUse, Site
 from .paths import on_every_path
+from .runnable import Cutter
 
 _ACTIVATION_LAYERS = (kd.ACTIVATION_LAYER, kd.SOFTMAX_LAYER)
 
@@ -123,7 +124,9 @@ def _compile_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LossUse]:
     spec = ev.domain("keras").loss_of(arg.value, ctx)
     if spec is None:
         return None
-    return LossUse(spec, model.head, Site(call), compiled=True)
+    given = ev.value(arg.value, ctx)  # a thin custom loss around the spec's loss: it can run too
+    runnable = Cutter(ev).loss(given.scope) if isinstance(given, UserFunction) else None
+    return LossUse(spec, model.head, Site(call), compiled=True, runnable=runnable)
 
 
 def _direct_loss_call(ev: Evaluator, keras: "kd.KerasDomain", call: cst.Call, ctx: Ctx) -> Optional[LossUse]:

@@ -1366,6 +1366,9 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
             return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site, shape=(),
                                 dtype="float"))
         ints = [int(n) for n in numbers]  # type: ignore[arg-type]
+        if len(ints) > 1 and set(ints) <= {0, 1} and ints.count(1) == 1:
+            # [0, 0, 1]: class ids, or one one-hot row (``cce(y_true=[0, 0, 1], ...)``): not known
+            return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
         return Array(Labels(INTEGER, "the literal labels", site, samples=samples, samples_site=site,
                             value_range=(min(ints), max(ints)), shape=(), dtype="int"))
     widths = set()
