@@ -37,10 +37,16 @@ TORCH_NLL = "nll"  # nn.NLLLoss, F.nll_loss: takes log-probabilities
 TORCH_BCE = "bce"  # nn.BCELoss, F.binary_cross_entropy: takes probabilities
 TORCH_BCE_WITH_LOGITS = "bce_with_logits"  # nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits
 
+# Loss families that compare targets with the output element by element
+# (mean squared error, mean absolute error, Huber, ...).
+REGRESSION = "regression"
+
 # Label encodings.
 ONE_HOT = "one-hot"
-INTEGER = "integer"  # class ids, (N,) or (N, 1)
+INTEGER = "integer"  # class ids, (N,) or (N, 1); 0/1 labels of a two-class problem too
 MIXED = "mixed"  # class ids beside one-hot rows in one array literal
+MULTI_HOT = "multi-hot"  # independent 0/1 columns, any number of them set per sample
+CONTINUOUS = "continuous"  # regression targets
 
 # Roles of a loss argument, judged by its name or by where its value comes from.
 LABELS = "labels"
@@ -135,8 +141,8 @@ class LossSpec:
 class Labels:
     """What is known about an array used as labels (or as the x beside them).
 
-    ``encoding`` is ONE_HOT, INTEGER, MIXED or None (only the sample count is
-    known, e.g. ``np.random.rand(512, 20)``).  ``value_range`` is the inclusive
+    ``encoding`` is ONE_HOT, INTEGER, MIXED, MULTI_HOT, CONTINUOUS or None
+    (only the sample count or shape is known, e.g. ``np.random.rand(512, 20)``).  ``value_range`` is the inclusive
     range of integer labels.  Each known number carries the site it was read
     from, for messages.
     """
@@ -153,3 +159,17 @@ class Labels:
     # "array" (np.array(...)), "object" (np.array(..., dtype=object)); None: another dtype.
     literal: Optional[Tuple[Any, ...]] = None
     container: Optional[str] = None
+    # The shape of one sample's label, without the sample axis: () for (N,), (1,)
+    # for (N, 1), (C,) for one column per class; None inside for a dimension not
+    # known; None for the whole when even the rank is not known.
+    shape: Optional[Tuple[Optional[int], ...]] = None
+    dtype: Optional[str] = None  # "int", "float" or "bool" when known
+
+    @property
+    def columns(self) -> Optional[int]:
+        """How many label columns one sample has (1 for (N,) and (N, 1)), when known."""
+        if self.shape is None or len(self.shape) > 1:
+            return None
+        if not self.shape:
+            return 1
+        return self.shape[0]

@@ -15,16 +15,19 @@ from typing import Optional, Tuple
 from ..terms import (  # noqa: F401 - re-exported for the rules
     BINARY,
     CATEGORICAL,
+    CONTINUOUS,
     INTEGER,
     LABELS,
     LINEAR,
     LOG_SOFTMAX,
     MIXED,
+    MULTI_HOT,
     NOT_LITERAL,
     ONE_HOT,
     OTHER,
     PREDICTIONS,
     PROBABILITY_ACTIVATIONS,
+    REGRESSION,
     SIGMOID,
     SOFTMAX,
     SPARSE_CATEGORICAL,
@@ -257,9 +260,47 @@ class LabelUse:
     call_site: Site
     features: Optional[Labels] = None  # what is known about x (its sample count)
     ignore_class: bool = False  # the loss sets ``ignore_class``: some label values are skipped
-    meets: str = "fit"  # how: "fit" (compiled fit/evaluate), "slices" (from_tensor_slices), "call" (loss(y, pred))
+    # how: "fit" (compiled fit/evaluate), "slices" (from_tensor_slices), "call" (loss(y, pred)),
+    # "feed" (fed through feed_dict to a TensorFlow 1 placeholder that is the loss op's labels)
+    meets: str = "fit"
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
+    called_from: Optional[Site] = None
+
+
+@dataclass(frozen=True)
+class PlaceholderFeed:
+    """A value fed through ``feed_dict`` to a TensorFlow 1 ``placeholder`` whose shape is written.
+
+    ``loss_families`` are the families of the loss ops the placeholder is the labels of
+    (``tf.nn.*_with_logits``, ``tf.compat.v1.losses.*``): those judge the feed as a
+    ``LabelUse`` of their own.  ``name`` is how the program spells the placeholder.
+    """
+
+    labels: Labels  # what is fed
+    shape: Tuple[Optional[int], ...]  # the placeholder's shape as written, the batch axis included
+    name: str
+    placeholder_site: Site
+    feed_site: Site  # the run/eval call
+    loss_families: Tuple[str, ...] = ()
+    called_from: Optional[Site] = None
+
+
+@dataclass(frozen=True)
+class TorchTargetUse:
+    """A torch loss called on an input whose width is known and a target whose labels are known.
+
+    ``kind`` is a torch loss kind (TORCH_CROSS_ENTROPY, ...) or REGRESSION (``nn.MSELoss``,
+    ``nn.L1Loss``, ``nn.SmoothL1Loss``, ``nn.HuberLoss`` and their functional forms).
+    """
+
+    kind: str
+    display: str  # "nn.BCELoss", "F.mse_loss"
+    prediction: Head  # the input; ``units`` is the width of its last axis when known
+    target: Labels
+    target_site: Site  # the target argument of the loss call
+    loss_site: Site  # where the criterion is built (or the functional call)
+    call_site: Site
     called_from: Optional[Site] = None
 
 
@@ -282,6 +323,8 @@ class Facts:
     unguarded_logs: Tuple[UnguardedLog, ...] = ()
     loss_signatures: Tuple[LossSignature, ...] = ()
     label_uses: Tuple[LabelUse, ...] = ()
+    placeholder_feeds: Tuple[PlaceholderFeed, ...] = ()
+    torch_target_uses: Tuple[TorchTargetUse, ...] = ()
 
 
 __all__ = [
@@ -289,6 +332,7 @@ __all__ = [
     "ArgumentOrigin",
     "BINARY",
     "CATEGORICAL",
+    "CONTINUOUS",
     "Facts",
     "Head",
     "INTEGER",
@@ -305,11 +349,14 @@ __all__ = [
     "LossSpec",
     "LossUse",
     "MIXED",
+    "MULTI_HOT",
     "NOT_LITERAL",
     "ONE_HOT",
     "OTHER",
     "PREDICTIONS",
     "PROBABILITY_ACTIVATIONS",
+    "PlaceholderFeed",
+    "REGRESSION",
     "Rank",
     "SIGMOID",
     "SOFTMAX",
@@ -321,6 +368,7 @@ __all__ = [
     "TORCH_CROSS_ENTROPY",
     "TORCH_NLL",
     "TorchLossUse",
+    "TorchTargetUse",
     "UNKNOWN_HEAD",
     "UnguardedLog",
     "VIA_KERAS",

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
+from typing import Iterator, Optional, Set, Tuple
 
 from ..facts import (
+    BINARY,
     CATEGORICAL,
     INTEGER,
     MIXED,
+    MULTI_HOT,
     ONE_HOT,
+    REGRESSION,
     SIGMOID,
+    SOFTMAX,
     SPARSE_CATEGORICAL,
     Facts,
+    Labels,
     LabelUse,
+    PlaceholderFeed,
     Site,
 )
 from . import Finding, Message, at, rule
@@ -25,8 +31,18 @@ def _once(facts: Facts) -> Iterator[Tuple[LabelUse, Set[Site]]]:
         yield use, seen
 
 
+# TensorFlow 1's loss functions, each beside the one for the other label encoding.
+_TF1_PAIRS = {
+    "sparse_softmax_cross_entropy": "softmax_cross_entropy",
+    "softmax_cross_entropy": "sparse_softmax_cross_entropy",
+}
+
+
 def _other(display: str, tf_nn: str, keras_name: str) -> str:
     """The loss to switch to, in the same API as the one used."""
+    module, _, name = display.rpartition(".")
+    if module.endswith("losses") and display.startswith("tf.") and name in _TF1_PAIRS:
+        return f"{module}.{_TF1_PAIRS[name]}"
     return tf_nn if display.startswith("tf.") else keras_name
 
 
@@ -46,23 +62,44 @@ def _classes_mismatch(use: LabelUse) -> bool:
     return False
 
 
+def _placeholder_columns(feed: PlaceholderFeed) -> Optional[int]:
+    """The label columns a placeholder's written shape takes: 0 for ``[None]`` (one class id
+    per sample), C for ``[None, C]``; None for any other shape."""
+    if len(feed.shape) == 1:
+        return 0
+    if len(feed.shape) == 2 and isinstance(feed.shape[1], int):
+        return feed.shape[1]
+    return None
+
+
+def _shape_text(shape: Tuple[Optional[int], ...]) -> str:
+    return "[" + ", ".join("None" if dim is None else str(dim) for dim in shape) + "]"
+
+
 @rule("LL201", "sparse-loss-with-one-hot-labels", "sparse categorical loss with one-hot labels")
 def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
     Flags a sparse categorical crossentropy (`'sparse_categorical_crossentropy'`,
-    `SparseCategoricalCrossentropy`) trained or called with one-hot labels:
-    labels built with `to_categorical`, `tf.one_hot`, `keras.ops.one_hot`,
-    `np.eye(n)[y]`, `OneHotEncoder`, `label_binarize` (three or more classes),
-    `pd.get_dummies`, `image_dataset_from_directory(label_mode='categorical')`,
+    `SparseCategoricalCrossentropy`, `tf.nn.sparse_softmax_cross_entropy_with_logits`,
+    `tf.compat.v1.losses.sparse_softmax_cross_entropy`) trained or called with
+    one-hot labels: labels built with `to_categorical`, `tf.one_hot`,
+    `keras.ops.one_hot`, `np.eye(n)[y]`, `OneHotEncoder`, `LabelBinarizer` and
+    `label_binarize` (three or more classes), `pd.get_dummies`,
+    `read_data_sets(..., one_hot=True)` (TensorFlow 1's MNIST),
+    `image_dataset_from_directory(label_mode='categorical')`,
     `flow_from_directory` (its default `class_mode` is `'categorical'`) or a
-    literal array of one-hot rows.
+    literal array of one-hot rows. It also flags a TensorFlow 1 placeholder
+    written as `[None]` (one class id per sample) that `feed_dict` fills with
+    one-hot rows, on the placeholder's line, when no sparse loss op already
+    reports those labels.
 
-    The labels are followed through assignments, tuple unpacking,
-    `train_test_split`, `tf.data.Dataset.from_tensor_slices((x, y))` and its
-    `.batch/.shuffle/.map/.prefetch` chain, into `fit(x, y)`, `fit(dataset)`,
-    `validation_data=(x, y)`, `evaluate`, `train_on_batch` and direct
-    `loss_fn(y_true, y_pred)` calls.
+    The labels are followed through assignments, tuple unpacking, row slices,
+    `train_test_split`, `sklearn.utils.shuffle`, `tf.data.Dataset.from_tensor_slices((x, y))`
+    and its `.batch/.shuffle/.map/.prefetch` chain, into `fit(x, y)`, `fit(dataset)`,
+    `validation_data=(x, y)`, `evaluate`, `train_on_batch`, direct
+    `loss_fn(y_true, y_pred)` calls and `feed_dict` (README, "What it
+    understands", lists every loader and operation).
 
     ## Why is this bad?
     A sparse loss expects one class id per sample, shape `(N,)` or `(N, 1)`.
@@ -71,7 +108,9 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     after the data has been loaded and the model built.
 
     The finding is reported on the loss, the line to change; the message names
-    the line where the labels were one-hot encoded.
+    the line where the labels were one-hot encoded. A `[None]` placeholder fed
+    one-hot rows fails at the feed: `ValueError: Cannot feed value of shape
+    (64, 3) for Tensor Placeholder:0, which has shape (None,)`.
 
     ## Example
     ```python
@@ -94,9 +133,11 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
     The loss is the one of the last `compile` that surely ran on the very model
     object that reaches `fit` (followed through functions that build and return
     it, or receive it as an argument); rebinding the name ends the pairing.
-    Labels from functions the linter cannot see, labels assigned two different encodings on different branches, and
-    `Dataset.map` with a named function are not checked. `LabelBinarizer` is
-    not followed: with two classes it gives one 0/1 column, not one-hot rows.
+    Labels from functions the linter cannot see, labels assigned two different
+    encodings on different branches, and `Dataset.map` with a named function
+    are not checked. `LabelBinarizer` and `label_binarize` are followed only
+    when the class count is known: with two classes they give one 0/1 column,
+    not one-hot rows.
     """
     for use, seen in _once(facts):
         loss, labels = use.loss, use.labels
@@ -116,6 +157,27 @@ def sparse_loss_with_one_hot_labels(facts: Facts) -> Iterator[Finding]:
             ),
             subject=use,
         )
+    reported: Set[Site] = set()
+    for feed in facts.placeholder_feeds:
+        labels = feed.labels
+        if _placeholder_columns(feed) != 0 or labels.encoding != ONE_HOT or labels.num_classes == 1:
+            continue
+        if SPARSE_CATEGORICAL in feed.loss_families or feed.placeholder_site in reported:
+            continue  # the sparse loss op reports these labels itself
+        reported.add(feed.placeholder_site)
+        yield Finding(
+            "LL201",
+            feed.placeholder_site,
+            Message.of(
+                f"placeholder {feed.name} takes one class id per sample ({_shape_text(feed.shape)}) "
+                f"but is fed one-hot rows from {labels.origin}",
+                at("labels", labels.site),
+                " through feed_dict",
+                at("feed", feed.feed_site),
+                ": feed the class ids, or declare it [None, C] with a categorical loss",
+            ),
+            subject=feed,
+        )
 
 
 @rule("LL202", "categorical-loss-with-integer-labels", "categorical (non-sparse) loss with integer labels")
@@ -123,12 +185,19 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
     """
     ## What it does
     Flags a categorical crossentropy (`'categorical_crossentropy'`,
-    `CategoricalCrossentropy`, the focal variant) trained or called with
-    integer class ids: the labels of `keras.datasets.*.load_data()`,
-    `np.random.randint`, `LabelEncoder`, `argmax(..., axis=-1)`,
-    `image_dataset_from_directory` (its default `label_mode` is `'int'`),
-    `flow_from_directory(class_mode='sparse' or 'binary')`, or a literal array
-    of class ids.
+    `CategoricalCrossentropy`, the focal variant,
+    `tf.nn.softmax_cross_entropy_with_logits`, `tf.compat.v1.losses.softmax_cross_entropy`)
+    trained or called with integer class ids: the labels of
+    `keras.datasets.*.load_data()`, TensorFlow 1's `read_data_sets` (its
+    default is `one_hot=False`), `tensorflow_datasets.load(..., as_supervised=True)`,
+    torchvision and scikit-learn data sets, `np.random.randint`, `LabelEncoder`,
+    `argmax(..., axis=-1)`, `image_dataset_from_directory` (its default
+    `label_mode` is `'int'`), `flow_from_directory(class_mode='sparse' or
+    'binary')`, or a literal array of class ids. It also flags a TensorFlow 1
+    placeholder written as `[None, C]` (one-hot rows) that `feed_dict` fills
+    with class ids, on the placeholder's line, even when the crossentropy is
+    written by hand (`-tf.reduce_sum(y_ * tf.log(p))`), unless a categorical
+    loss op already reports those labels.
 
     ## Why is this bad?
     A categorical loss expects one row per sample with one entry per class,
@@ -137,7 +206,10 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
     have the same rank (ndim)` (or `... the same shape`).
 
     The finding is reported on the loss; the message names the line the
-    labels come from.
+    labels come from. A `[None, C]` placeholder fed class ids fails at the
+    feed: `ValueError: Cannot feed value of shape (64,) for Tensor
+    Placeholder:0, which has shape (None, 3)` (TensorFlow 2.21,
+    `tf.compat.v1`).
 
     ## Example
     ```python
@@ -176,6 +248,27 @@ def categorical_loss_with_integer_labels(facts: Facts) -> Iterator[Finding]:
                 + _other(loss.display, "tf.nn.sparse_softmax_cross_entropy_with_logits", "sparse_categorical_crossentropy"),
             ),
             subject=use,
+        )
+    reported: Set[Site] = set()
+    for feed in facts.placeholder_feeds:
+        columns = _placeholder_columns(feed)
+        if columns is None or columns < 2 or feed.labels.encoding != INTEGER:
+            continue
+        if CATEGORICAL in feed.loss_families or feed.placeholder_site in reported:
+            continue  # the categorical loss op reports these labels itself
+        reported.add(feed.placeholder_site)
+        yield Finding(
+            "LL202",
+            feed.placeholder_site,
+            Message.of(
+                f"placeholder {feed.name} takes one-hot rows ({_shape_text(feed.shape)}) "
+                f"but is fed integer labels from {feed.labels.origin}",
+                at("labels", feed.labels.site),
+                " through feed_dict",
+                at("feed", feed.feed_site),
+                f": one-hot encode what is fed (np.eye({columns})[y]), or declare it [None] with a sparse loss",
+            ),
+            subject=feed,
         )
 
 
@@ -404,5 +497,200 @@ def mixed_label_encodings(facts: Facts) -> Iterator[Finding]:
             labels.odd_site,
             "label array mixes class ids and one-hot rows: encode every label the same way "
             "(all class ids or all one-hot rows)",
+            subject=use,
+        )
+
+
+def _columns(labels: Labels) -> Optional[int]:
+    """Label columns per sample: 1 for class ids ((N,) or (N, 1)), C for one-hot and multi-hot rows."""
+    if labels.encoding == INTEGER:
+        return labels.columns if labels.shape is not None else 1
+    if labels.encoding == ONE_HOT:
+        return labels.columns or labels.num_classes
+    return labels.columns
+
+
+def _binary_ids(labels: Labels) -> bool:
+    """Class ids of a two-class problem: 0/1 in one column."""
+    if labels.encoding != INTEGER:
+        return False
+    if labels.value_range is not None:
+        return 0 <= labels.value_range[0] and labels.value_range[1] <= 1
+    return labels.num_classes == 2
+
+
+def _maybe_steps(labels: Labels, columns: int, units: int) -> bool:
+    """W > 1 label columns against one output unit may be W time steps against a sequence
+    output (N, W, 1), which Keras aligns by expanding the labels: only one-hot columns are
+    surely columns."""
+    return columns > 1 and units == 1 and labels.encoding != ONE_HOT
+
+
+def _columns_text(count: int) -> str:
+    return "1 column" if count == 1 else f"{count} columns"
+
+
+@rule(
+    "LL207",
+    "label-columns-differ-from-units",
+    "label columns differ from the output units under a binary/sigmoid loss",
+)
+def label_columns_differ_from_units(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a binary crossentropy (or a crossentropy on sigmoid units) whose
+    labels have a different number of columns than the output has units:
+    one column of 0/1 labels (`np.random.randint(0, 2, n)`, `imdb.load_data()`,
+    `label_mode='binary'`) against `K > 1` sigmoid units, or `C` one-hot
+    columns (`to_categorical(y, 2)`) against `K != C` units.
+
+    ## Why is this bad?
+    Binary crossentropy compares each output unit with its own label column,
+    so labels and output must have the same shape. Keras 3.15 raises at the
+    first batch of `fit`: `ValueError: Arguments target and output must have
+    the same rank (ndim)` for `(N,)` labels against `(N, 2)`, `... must have
+    the same shape` for `(N, 1)` or `(N, 2)` against `(N, 1)`; Keras 2 raises
+    `logits and labels must have the same shape`.
+
+    The finding is reported on the output layer; the message names the line
+    the labels come from.
+
+    ## Example
+    ```python
+    y = np.random.randint(0, 2, 500)  # one 0/1 label per sample
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(2, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y)
+    ```
+
+    ## Use instead
+    ```python
+    y = np.random.randint(0, 2, 500)
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y)
+    ```
+
+    ## Known problems
+    Multi-hot labels with as many sigmoid units as columns, and
+    `Dense(1, "sigmoid")` with 0/1 labels, are correct and stay silent. Several
+    0/1 columns against one unit are not reported unless they are one-hot rows:
+    they may be time steps against a sequence output `(N, T, 1)`.
+    Softmax outputs are left to LL104 (binary loss) and LL203 (categorical
+    loss); class ids of more than two classes under a binary loss are not
+    checked.
+    """
+    for use, seen in _once(facts):
+        loss, head, labels = use.loss, use.prediction, use.labels
+        if loss is None or head.units is None or head.activation == SOFTMAX:
+            continue
+        if loss.family == BINARY:
+            if labels.encoding == INTEGER and not _binary_ids(labels):
+                continue
+            if labels.encoding not in (INTEGER, ONE_HOT, MULTI_HOT):
+                continue
+        elif not (loss.family == CATEGORICAL and head.activation == SIGMOID and labels.encoding == ONE_HOT):
+            continue  # softmax and sparse losses: LL203
+        columns = _columns(labels)
+        if columns is None or columns == head.units or _maybe_steps(labels, columns, head.units):
+            continue
+        site = head.units_site or loss.site
+        if site in seen:
+            continue
+        seen.add(site)
+        if columns == 1:
+            described, fix = "one 0/1 column", "give the output layer 1 unit"
+        elif labels.encoding == ONE_HOT and head.units == 1 and columns == 2:
+            described = "2 one-hot columns"
+            fix = "pass the class ids as one 0/1 column, or give the output layer 2 units"
+        else:
+            kind = "one-hot " if labels.encoding == ONE_HOT else ""
+            described, fix = f"{columns} {kind}columns", f"give the output layer {columns} units"
+        yield Finding(
+            "LL207",
+            site,
+            Message.of(
+                f"the output has {_units(head.units)} but the labels have {described}",
+                at("labels", labels.site, before=f" ({labels.origin}, "),
+                f": {loss.display} needs one label column per unit; {fix}",
+            ),
+            subject=use,
+        )
+
+
+@rule("LL208", "target-shape-differs-from-output", "regression target shape differs from the output shape")
+def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a Keras element-wise loss (`'mse'`, `'mae'`, `'mape'`, `'msle'`,
+    `'huber'`, `'log_cosh'`, their classes and functions) whose target
+    columns differ from the output's: one target column against `K > 1`
+    outputs, `W` columns against `K != W`. (PyTorch's element-wise losses are
+    LL407.)
+
+    ## Why is this bad?
+    These losses subtract target from output element by element, with
+    broadcasting. Measured on Keras 3.15: a `(N,)` target against a `(N, 4)`
+    output raises `ValueError: Dimensions must be equal, but are 64 and 4`
+    (it runs, wrongly, when a batch has exactly 4 rows); a `(N, 1)` target
+    runs silently and trains every output unit towards the one target;
+    Keras 2 does that for `(N,)` targets too. In fit, Keras 3 aligns a `(N,)`
+    target with a `(N, 1)` output, so that case is not reported.
+
+    The finding is reported on the output layer; the message names the line
+    the targets come from.
+
+    ## Example
+    ```python
+    y = np.random.rand(200)  # one target per sample
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(4)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y)
+    ```
+
+    ## Use instead
+    ```python
+    y = np.random.rand(200)
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y)
+    ```
+
+    ## Known problems
+    Only targets whose per-sample shape is known are checked (random arrays,
+    literals, loaders that say so). `W` target columns against one output unit
+    run silently on the broadcast (measured), but they are not reported: the
+    output may be a sequence `(N, W, 1)`, which Keras aligns with `(N, W)`
+    targets, and the output's rank is not followed. A `keras.losses.Loss` subclass computing
+    the same element-wise loss broadcasts `(N,)` against `(N, 1)` to `(N, N)`
+    in Keras 3 (measured), but what a subclass computes is not followed, so
+    it is not reported.
+    """
+    for use, seen in _once(facts):
+        loss, head, labels = use.loss, use.prediction, use.labels
+        if loss is None or loss.family != REGRESSION or head.units is None:
+            continue
+        columns = labels.columns
+        if columns is None or columns == head.units or _maybe_steps(labels, columns, head.units):
+            continue
+        site = head.units_site or loss.site
+        if site in seen:
+            continue
+        seen.add(site)
+        if columns == 1 and labels.shape == ():
+            effect = "Keras 3 raises unless a batch has exactly that many rows; Keras 2 broadcasts silently"
+        elif columns == 1:
+            effect = "Keras trains every output on the one target, silently"
+        else:
+            effect = "Keras raises at the first batch"
+        yield Finding(
+            "LL208",
+            site,
+            Message.of(
+                f"{loss.display} compares targets of {_columns_text(columns)}",
+                at("targets", labels.site, before=f" ({labels.origin}, "),
+                f" with an output of {_units(head.units)}: {effect}; "
+                f"give the output layer {_units(columns)} or reshape the targets",
+            ),
             subject=use,
         )

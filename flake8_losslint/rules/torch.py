@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional, Set, Tuple
 
 from ..facts import (
+    INTEGER,
     LINEAR,
     LOG_SOFTMAX,
+    ONE_HOT,
+    REGRESSION,
     SIGMOID,
     SOFTMAX,
     TORCH_BCE,
@@ -14,7 +17,9 @@ from ..facts import (
     TORCH_CROSS_ENTROPY,
     TORCH_NLL,
     Facts,
+    Site,
     TorchLossUse,
+    TorchTargetUse,
 )
 from . import Finding, Message, at, rule
 
@@ -255,3 +260,237 @@ def bce_with_logits_on_sigmoid(facts: Facts) -> Iterator[Finding]:
                 "applies sigmoid itself",
                 f"pass the logits from before the sigmoid, or use {plain}",
             )
+
+
+def _shape(shape: Tuple[Optional[int], ...]) -> str:
+    return "(N, " + ", ".join("?" if dim is None else str(dim) for dim in shape) + ")" if shape else "(N,)"
+
+
+def _target_finding(code: str, use: TorchTargetUse, what: str, problem: str, fix: str) -> Finding:
+    target = use.target
+    return Finding(
+        code,
+        use.target_site,
+        Message.of(
+            f"{use.display} gets {what}",
+            at("target", target.site, before=f" ({target.origin}, "),
+            problem,
+            at("output", use.prediction.units_site),
+            f": {fix}",
+        ),
+        subject=use,
+    )
+
+
+@rule(
+    "LL405",
+    "bce-target-shape-differs-from-input",
+    "BCELoss/BCEWithLogitsLoss target shape differs from the input shape",
+)
+def bce_target_shape_differs_from_input(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `nn.BCELoss`, `nn.BCEWithLogitsLoss` and their functional forms
+    called with a target whose shape differs from the input's, when the
+    input's width is known (an `nn.Linear` output) and so is the target's:
+    a `(N,)` target for a `(N, 1)` output, one-hot `(N, 2)` rows for a
+    `(N, 1)` output, a `(N,)` target for a `(N, 2)` output.
+
+    ## Why is this bad?
+    Binary crossentropy compares each input element with the target element
+    at the same position; PyTorch refuses targets of another shape. Measured
+    on torch 2.13 and 2.14: `BCELoss` raises `ValueError: Using a target size
+    (torch.Size([64])) that is different to the input size
+    (torch.Size([64, 1])) is deprecated. Please ensure they have the same
+    size.`; `BCEWithLogitsLoss` raises `ValueError: Target size
+    (torch.Size([64])) must be the same as input size (torch.Size([64, 1]))`.
+    Both at the first batch, after the data has been loaded.
+
+    The finding is reported on the target argument of the loss call; the
+    message names the line the target is built.
+
+    ## Example
+    ```python
+    model = nn.Sequential(nn.Linear(20, 1))
+    y = torch.randint(0, 2, (64,)).float()
+    loss = nn.BCEWithLogitsLoss()(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    model = nn.Sequential(nn.Linear(20, 1))
+    y = torch.randint(0, 2, (64,)).float()
+    loss = nn.BCEWithLogitsLoss()(model(x), y.unsqueeze(1))
+    ```
+    or squeeze the output: `model(x).squeeze(1)`.
+
+    ## Known problems
+    Only inputs whose last axis is a known `nn.Linear` width and targets
+    whose shape is known (random tensors, literals, loaders that say so) are
+    checked; an input reshaped on the way (`.view`, `.squeeze`) is not.
+    """
+    reported: Set[Site] = set()
+    for use in facts.torch_target_uses:
+        if use.kind not in (TORCH_BCE, TORCH_BCE_WITH_LOGITS):
+            continue
+        units, shape = use.prediction.units, use.target.shape
+        if units is None or shape is None or len(shape) > 1 or shape == (units,) or use.target_site in reported:
+            continue
+        if shape and shape[0] is None:
+            continue
+        reported.add(use.target_site)
+        if shape == () and units == 1:
+            fix = "unsqueeze the target (y.unsqueeze(1)) or squeeze the output (out.squeeze(1))"
+        elif use.target.encoding == ONE_HOT and units == 1:
+            fix = "pass the 0/1 class ids as one column, or give the output layer as many units as classes"
+        else:
+            fix = f"give the target the input's shape (N, {units})"
+        yield _target_finding(
+            "LL405",
+            use,
+            f"a target of shape {_shape(shape)}",
+            f" for an input of shape (N, {units})",
+            f"PyTorch raises; {fix}",
+        )
+
+
+@rule(
+    "LL406",
+    "cross-entropy-target-shape",
+    "CrossEntropyLoss/NLLLoss given one-hot integer targets (or (N, 1) class ids)",
+)
+def cross_entropy_target_shape(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `nn.CrossEntropyLoss`/`F.cross_entropy` given one-hot rows of
+    integers (`F.one_hot(y, C)` returns int64), `nn.NLLLoss`/`F.nll_loss`
+    given one-hot rows of any dtype, and either given class ids as a
+    `(N, 1)` column for a `(N, C)` output.
+
+    ## Why is this bad?
+    Measured on torch 2.13 and 2.14: `CrossEntropyLoss` reads a target of the
+    input's shape as class probabilities, which must be floating point:
+    `RuntimeError: Expected floating point type for target with class
+    probabilities, got Long`. `NLLLoss` takes only class ids:
+    `RuntimeError: 0D or 1D target tensor expected, multi-target not
+    supported`, the same error both losses raise for `(N, 1)` class ids.
+    One-hot rows of floats are correct for `CrossEntropyLoss` (the same loss
+    as the class ids) and are not reported.
+
+    The finding is reported on the target argument of the loss call; the
+    message names the line the target is built.
+
+    ## Example
+    ```python
+    y = F.one_hot(labels, num_classes=10)
+    loss = F.cross_entropy(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    loss = F.cross_entropy(model(x), labels)
+    ```
+
+    ## Known problems
+    The dtype of one-hot rows is known only where they are built
+    (`F.one_hot`, `.long()`, `.float()`, a dtype argument); one-hot rows of
+    an unknown dtype are reported for `NLLLoss` only. `(N, 1)` class ids are
+    reported only when the input is a known `nn.Linear` output.
+    """
+    reported: Set[Site] = set()
+    for use in facts.torch_target_uses:
+        if use.kind not in (TORCH_CROSS_ENTROPY, TORCH_NLL) or use.target_site in reported:
+            continue
+        target = use.target
+        if target.encoding == ONE_HOT and (use.kind == TORCH_NLL or target.dtype == "int"):
+            reported.add(use.target_site)
+            if use.kind == TORCH_NLL:
+                what, problem = "one-hot rows", " but takes class ids"
+            else:
+                what = "one-hot rows of integers"
+                problem = " but reads such a target as class probabilities, which must be floats"
+            yield _target_finding("LL406", use, what, problem, "PyTorch raises; pass the class ids (y.argmax(dim=1))")
+        elif target.encoding == INTEGER and target.shape == (1,) and use.prediction.units is not None:
+            reported.add(use.target_site)
+            yield _target_finding(
+                "LL406", use, "class ids as a (N, 1) column", " but takes them as (N,)",
+                "PyTorch raises; squeeze the target (y.squeeze(1))",
+            )
+
+
+@rule(
+    "LL407",
+    "regression-target-broadcasts",
+    "MSELoss/L1Loss/SmoothL1Loss/HuberLoss target shape differs from the input shape",
+)
+def regression_target_broadcasts(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.HuberLoss` and
+    `F.mse_loss`, `F.l1_loss`, `F.smooth_l1_loss`, `F.huber_loss` called
+    with a target whose shape differs from the input's, when the input's
+    width is known (an `nn.Linear` output) and so is the target's: a `(N,)`
+    target for a `(N, 1)` output, the classic regression slip, or one target
+    column for a `(N, K)` output.
+
+    ## Why is this bad?
+    These losses subtract target from input element by element, with
+    broadcasting. Measured on torch 2.13 and 2.14: a `(N,)` target against a
+    `(N, 1)` input broadcasts to `(N, N)` (every prediction compared with
+    every target; the model learns the mean), with only a `UserWarning`:
+    "Using a target size (torch.Size([64])) that is different to the input
+    size (torch.Size([64, 1])). This will likely lead to incorrect results due
+    to broadcasting."; a `(N, 1)` target against a `(N, 4)` input broadcasts
+    to `(N, 4)` with the same warning; a `(N,)` target against a `(N, 4)`
+    input raises `RuntimeError: The size of tensor a (4) must match the size
+    of tensor b (64) at non-singleton dimension 1` (and broadcasts when a
+    batch has exactly 4 rows).
+
+    The finding is reported on the target argument of the loss call; the
+    message names the line the target is built.
+
+    ## Example
+    ```python
+    model = nn.Sequential(nn.Linear(13, 64), nn.ReLU(), nn.Linear(64, 1))
+    prices = torch.rand(404)
+    loss = nn.MSELoss()(model(x), prices)
+    ```
+
+    ## Use instead
+    ```python
+    loss = nn.MSELoss()(model(x).squeeze(1), prices)
+    ```
+    or `prices.unsqueeze(1)`.
+
+    ## Known problems
+    Only inputs whose last axis is a known `nn.Linear` width and targets
+    whose shape is known are checked; an input reshaped on the way
+    (`.view`, `.squeeze`) is not.
+    """
+    reported: Set[Site] = set()
+    for use in facts.torch_target_uses:
+        if use.kind != REGRESSION or use.prediction.units is None or use.target.shape is None:
+            continue
+        units, shape = use.prediction.units, use.target.shape
+        if shape == (units,) or len(shape) > 1 or (shape and shape[0] is None) or use.target_site in reported:
+            continue
+        reported.add(use.target_site)
+        if shape == () and units == 1:
+            effect = "torch broadcasts the two to (N, N) with only a UserWarning"
+            fix = "squeeze the output (out.squeeze(1)) or unsqueeze the target (y.unsqueeze(1))"
+        elif shape == ():
+            effect = "torch raises unless a batch has exactly that many rows"
+            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
+        elif shape == (1,):
+            effect = "torch trains every output on the one target with only a UserWarning"
+            fix = f"give the output layer 1 unit, or pass targets of {units} columns"
+        else:
+            effect = "torch broadcasts or raises"
+            fix = f"give the output layer {shape[0]} units"
+        yield _target_finding(
+            "LL407",
+            use,
+            f"targets of shape {_shape(shape)}",
+            f" for an input of shape (N, {units})",
+            f"{effect}; {fix}",
+        )

@@ -32,6 +32,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..facts import (
     NOT_LITERAL,
+    Labels,
     BINARY,
     CATEGORICAL,
     INTEGER,
@@ -52,6 +53,8 @@ from ..facts import (
     LossSignature,
     LossSpec,
     LossUse,
+    MULTI_HOT,
+    PlaceholderFeed,
     ScalarLossReturn,
     UNKNOWN_HEAD,
     UnguardedLog,
@@ -276,12 +279,24 @@ def _op_name(spec: LossSpec) -> Optional[str]:
     name = spec.display.strip("'\"")
     if name.startswith(("tf.nn.", "tf.compat.v1.nn.", "tf.compat.v2.nn.")) and name.rsplit(".", 1)[-1] in _OP_LABELS:
         return name
+    if name.startswith(("tf.losses.", "tf.compat.v1.losses.")) and name.rsplit(".", 1)[-1] in _TF1_LOSS_LABELS:
+        return "tf.compat.v1.losses." + name.rsplit(".", 1)[-1]  # TF 2's tf.losses is Keras's
     return None
+
+
+# tf.compat.v1.losses functions: the keyword their labels are passed by (TF 2.21 signatures).
+_TF1_LOSS_LABELS = {
+    "sparse_softmax_cross_entropy": "labels",
+    "softmax_cross_entropy": "onehot_labels",
+    "sigmoid_cross_entropy": "multi_class_labels",
+}
 
 
 def _label_loss_json(spec: LossSpec) -> Dict[str, Any]:
     """The loss for a label probe: from_logits as written (the library default when unknown)."""
     op = _op_name(spec)
+    if op is not None and op.rsplit(".", 1)[-1] in _TF1_LOSS_LABELS and ".losses." in op:
+        return {"op": op, "labels_keyword": _TF1_LOSS_LABELS[op.rsplit(".", 1)[-1]]}
     if op is not None:
         return {"op": op}
     name = spec.display.strip("'\"")
@@ -336,6 +351,8 @@ def _label_probe(use: LabelUse, y_true: Dict[str, Any], units: int, control: Dic
 
 @probe_for("LL201")
 def _ll201(use: LabelUse) -> Optional[Probe]:
+    if isinstance(use, PlaceholderFeed):
+        return _placeholder_probe(use)
     labels = use.labels
     units = use.prediction.units or labels.num_classes or 5
     width = labels.num_classes or units
@@ -346,6 +363,8 @@ def _ll201(use: LabelUse) -> Optional[Probe]:
 
 @probe_for("LL202")
 def _ll202(use: LabelUse) -> Optional[Probe]:
+    if isinstance(use, PlaceholderFeed):
+        return _placeholder_probe(use)
     units = use.prediction.units or use.labels.num_classes or 5
     if units < 2:
         return None
@@ -445,6 +464,68 @@ def _ll206(use: LabelUse) -> Optional[Probe]:
         fixed,
     )
     return probe
+
+
+def _placeholder_probe(feed: PlaceholderFeed) -> Optional[Probe]:
+    """Labels fed to a TF1 placeholder of the written shape (worker.check_placeholder_feed)."""
+    shape = list(feed.shape)
+    if len(shape) == 1:  # [None] fed one-hot rows
+        classes = feed.labels.num_classes or 5
+        if classes < 2:
+            return None
+        y_true, control, fixed = _onehot(classes), _sparse(classes), f"class ids 0..{classes - 1}"
+    elif len(shape) == 2 and isinstance(shape[1], int) and shape[1] > 1:  # [None, C] fed class ids
+        columns = shape[1]
+        y_true, control, fixed = _sparse(columns), _onehot(columns), f"one-hot rows of width {columns}"
+    else:
+        return None
+    return {"check": "placeholder_feed", "placeholder_shape": shape, "y_true": y_true,
+            "control": {"y_true": control}, "fixed": fixed}
+
+
+def _width_labels(labels: Labels, columns: int) -> Dict[str, Any]:
+    """Synthetic labels of the program's encoding and per-sample shape (0/1 values for one column)."""
+    if labels.encoding == ONE_HOT:
+        return _onehot(columns)
+    if labels.encoding == MULTI_HOT or (labels.shape is not None and columns > 1):
+        return {"encoding": "multihot", "shape": [N, columns]}
+    return {"encoding": "binary", "shape": [N] + list(labels.shape or ())}
+
+
+@probe_for("LL207")
+def _ll207(use: LabelUse) -> Optional[Probe]:
+    units, labels = use.prediction.units, use.labels
+    columns = labels.columns or (labels.num_classes if labels.encoding == ONE_HOT else None)
+    if labels.encoding == INTEGER and labels.shape is None:
+        columns = 1
+    if units is None or columns is None or units == columns:
+        return None
+    control = {"y_pred": _label_pred(use.prediction, columns)}
+    return _label_probe(use, _width_labels(labels, columns), units, control, f"an output of {_unit_text(columns)}")
+
+
+@probe_for("LL208")
+def _ll208(use: LabelUse) -> Optional[Probe]:
+    units, labels = use.prediction.units, use.labels
+    shape, columns = labels.shape, labels.columns
+    if units is None or shape is None or columns is None or len(shape) > 1 or columns == units:
+        return None
+    y_true = {"encoding": "binary", "shape": [N] + list(shape)}  # 0/1 values stand for any targets
+    if units > 1 and (shape == () or columns > 1):  # Keras 3 raises: "Dimensions must be equal"
+        control = {"y_pred": _label_pred(use.prediction, columns)}
+        return _label_probe(use, y_true, units, control, f"an output of {_unit_text(columns)}")
+    assert use.loss is not None
+    return {
+        "check": "target_broadcast",
+        "loss": _label_loss_json(use.loss),
+        "y_true": y_true,
+        "y_pred": _label_pred(use.prediction, units),
+        "call": _label_call(use),
+    }
+
+
+def _unit_text(count: int) -> str:
+    return "1 unit" if count == 1 else f"{count} units"
 
 
 # -- LL301: APIs -------------------------------------------------------------------

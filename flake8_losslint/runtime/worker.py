@@ -527,7 +527,8 @@ def _label_attempt(probe: Dict[str, Any]) -> Optional[float]:
         history = model.fit(x, y, batch_size=N, epochs=1, verbose=0, shuffle=False)
         return float(history.history["loss"][0])
     if call == "op":
-        return _mean(_op(probe["loss"]["op"])(labels=y, logits=model(tf.constant(x))))
+        labels = {probe["loss"].get("labels_keyword", "labels"): y}  # tf.compat.v1.losses name them differently
+        return _mean(_op(probe["loss"]["op"])(logits=model(tf.constant(x)), **labels))
     return _mean(_loss(probe["loss"])(y, model(tf.constant(x))))
 
 
@@ -573,6 +574,48 @@ def check_labels_rejected(probe: Dict[str, Any]) -> Result:
     return refuted(f"accepts it in {where_text}{tail}")
 
 
+def check_placeholder_feed(probe: Dict[str, Any]) -> Result:
+    """LL201/LL202 on a TensorFlow 1 placeholder: labels of this shape fed to a placeholder of
+    the written shape (``probe["placeholder_shape"]``); the control feeds the corrected labels."""
+    v1 = tf.compat.v1
+    fixed = probe.get("fixed", "the corrected labels")
+    graph = tf.Graph()
+    with graph.as_default():
+        placeholder = v1.placeholder(tf.float32, probe["placeholder_shape"])
+        total = tf.reduce_sum(placeholder)
+        with v1.Session(graph=graph) as session:
+            try:
+                session.run(total, feed_dict={placeholder: _label_values(probe["control"]["y_true"])})
+            except Exception as exc:  # noqa: BLE001
+                return failed(f"with {fixed} it fails too: {_error_text(exc)}")
+            try:
+                session.run(total, feed_dict={placeholder: _label_values(probe["y_true"])})
+            except Exception as exc:  # noqa: BLE001
+                return confirmed(f"raises {_error_text(exc)}; with {fixed} it runs")
+    return refuted("accepts them in the placeholder")
+
+
+def check_target_broadcast(probe: Dict[str, Any]) -> Result:
+    """LL208: an element-wise loss on targets whose shape differs from the output's runs
+    silently on the broadcast: its value equals the loss on both explicitly broadcast."""
+    x, y = _features(), _label_values(probe["y_true"])
+    model = _model(probe["y_pred"])
+    try:
+        observed, _ = _run(probe, model, x, y)
+    except Exception as exc:  # noqa: BLE001
+        return unexpected(exc)
+    outputs = np.asarray(model(tf.constant(x)))
+    targets, predictions = np.broadcast_arrays(y.astype("float32"), outputs)
+    broadcast = _mean(_loss(probe["loss"])(tf.constant(targets), tf.constant(predictions)))
+    if not _close(observed, broadcast):
+        return refuted(f"computes {_num(observed)} here ({_describe(probe)}), not the broadcast loss {_num(broadcast)}")
+    return confirmed(
+        f"runs it ({_describe(probe)}) without an error: targets of shape {tuple(y.shape)} against "
+        f"outputs of shape {tuple(outputs.shape)} give loss {_num(observed)}, the loss on both broadcast to "
+        f"{tuple(targets.shape)}"
+    )
+
+
 # -- APIs (LL301) ----------------------------------------------------------------
 def check_missing_api(probe: Dict[str, Any]) -> Result:
     """LL301: ``module.name`` as the program reaches it: an attribute chain, or ``from module import name``."""
@@ -610,6 +653,8 @@ CHECKS: Dict[str, Callable[[Dict[str, Any]], Result]] = {
     "categorical_on_one_unit": check_categorical_on_one_unit,
     "logits_op_on_probabilities": check_logits_op_on_probabilities,
     "labels_rejected": check_labels_rejected,
+    "placeholder_feed": check_placeholder_feed,
+    "target_broadcast": check_target_broadcast,
     "missing_api": check_missing_api,
 }
 

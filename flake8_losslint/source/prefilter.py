@@ -13,12 +13,15 @@ _ML_IMPORT = re.compile(
 # Every finding is about a loss, a logits op or a softmax, and each of those is
 # spelled in the file: a loss class, function or string ("...Crossentropy",
 # "bce", "nll_loss", "CrossEntropyLoss"), a ``*_with_logits`` op, a custom loss
-# ``(y_true, y_pred)``, ``fit`` with its labels, a softmax.  An ML file that
+# ``(y_true, y_pred)``, ``fit`` with its labels, a softmax, a ``feed_dict`` that
+# gives a TensorFlow 1 placeholder labels of the wrong shape.  An ML file that
 # mentions none of them (most of a model library: layers, ops, utilities) is
 # not parsed.  A new rule whose bug can be written without any of these words
 # must add its word here; tests/test_reliability.py checks that every fixture
 # that expects a finding passes this test.
-_RELEVANT_WORDS = ("loss", "entropy", "logits", "softmax", "y_pred", "y_true", ".fit(", "from_tensor_slices")
+_RELEVANT_WORDS = (
+    "loss", "entropy", "logits", "softmax", "y_pred", "y_true", ".fit(", "from_tensor_slices", "feed_dict"
+)
 _RELEVANT_SHORT = re.compile(r"\bs?[bc]ce\b")  # 'bce', 'scce': loss strings
 
 

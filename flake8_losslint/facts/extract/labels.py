@@ -1,26 +1,53 @@
-"""Where labels meet a loss: ``LabelUse`` facts.
+"""Where labels meet a loss: ``LabelUse``, ``PlaceholderFeed`` and ``TorchTargetUse`` facts.
 
 ``fit``/``evaluate``/``train_on_batch`` after the model's ``compile``,
-``validation_data``, direct ``loss_fn(y_true, y_pred)`` calls (Keras losses and
-the ``tf.nn`` ops), and ``Dataset.from_tensor_slices((x, y))``.  What the labels
+``validation_data``, direct ``loss_fn(y_true, y_pred)`` calls (Keras losses, the
+``tf.nn`` ops and ``tf.compat.v1.losses``), ``Dataset.from_tensor_slices((x, y))``,
+values fed through ``feed_dict`` to TensorFlow 1 placeholders (``sess.run``,
+``op.run``, ``tensor.eval``), and torch losses called on a target.  What the labels
 are is the labels domain's answer (``interp/domains/labels.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from ...interp.domains import labels as ld
+from ...interp.domains import torch as td
 from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss
-from ...interp.domains.labels import Array, Dataset, labels_of, short_name
+from ...interp.env import in_env
 from ...interp.evaluator import Evaluator
 from ...interp.values import UNKNOWN, LibRef, Model, Tensor, UserClass
 from ...syntax.collect import Ctx
-from ...syntax.nodes import argument
-from ..model import UNKNOWN_HEAD, Head, LabelUse, LossSpec, Site
+from ...syntax.nodes import argument, source_text
+from ..model import (
+    REGRESSION,
+    UNKNOWN_HEAD,
+    Head,
+    Labels,
+    LabelUse,
+    LossSpec,
+    PlaceholderFeed,
+    Site,
+    TorchTargetUse,
+)
 from .paths import on_every_path
+
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A value fed to a placeholder, on one call path of the function that feeds it."""
+
+    placeholder: ld.Placeholder
+    name: str  # how the program spells the placeholder
+    labels: Labels
+    site: Site  # the run/eval call
+    called_from: Optional[Site] = None
+
 
 def _with_ignore_class(use: LabelUse) -> LabelUse:
     """Notes a loss built with ``ignore_class=...`` (labels with that value are skipped)."""
@@ -30,10 +57,17 @@ def _with_ignore_class(use: LabelUse) -> LabelUse:
 
 
 def extract(ev: Evaluator) -> Dict[str, tuple]:
-    return {"label_uses": tuple(_with_ignore_class(use) for use in _label_uses(ev))}
+    feeds = _feeds(ev)
+    judged: Dict[Site, Set[str]] = {}  # placeholder -> families of the loss ops it is the labels of
+    uses = [_with_ignore_class(use) for use in _label_uses(ev, feeds, judged)]
+    return {
+        "label_uses": tuple(uses),
+        "placeholder_feeds": tuple(_placeholder_feeds(feeds, judged)),
+        "torch_target_uses": tuple(_torch_target_uses(ev)),
+    }
 
 
-def _label_uses(ev: Evaluator) -> List[LabelUse]:
+def _label_uses(ev: Evaluator, feeds: List[Feed], judged: Dict[Site, Set[str]]) -> List[LabelUse]:
     uses: List[LabelUse] = []
     for site in ev.calls:
         call, ctx = site.node, site.ctx
@@ -44,16 +78,27 @@ def _label_uses(ev: Evaluator) -> List[LabelUse]:
         if isinstance(func, cst.Attribute) and func.attr.value == "from_tensor_slices":
             uses.extend(on_every_path(ev, ctx, lambda c: _slices_use(ev, call, c)))
             continue
-        uses.extend(on_every_path(ev, ctx, lambda c: _direct_use(ev, call, c)))
+        uses.extend(on_every_path(ev, ctx, lambda c: _direct_uses(ev, call, c, feeds, judged)))
     return uses
 
 
 def _slices_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LabelUse]:
     value = ev.value(call, ctx)
-    if isinstance(value, Dataset) and isinstance(value.labels, Array):
-        features = value.features.labels if isinstance(value.features, Array) else None
+    if isinstance(value, ld.Dataset) and isinstance(value.labels, ld.Array):
+        features = value.features.labels if isinstance(value.features, ld.Array) else None
         return LabelUse(value.labels.labels, None, UNKNOWN_HEAD, Site(call), features, meets="slices")
     return None
+
+
+def _compiled_loss(model: Model) -> Optional[LossSpec]:
+    """The loss of the model's last compile: a crossentropy the Keras domain knows, or an
+    element-wise loss (``'mse'``, ``keras.losses.Huber()``) the labels domain knows."""
+    compiled = model.compiled
+    if not isinstance(compiled, Compiled):
+        return None
+    if compiled.spec is not None:
+        return compiled.spec
+    return ld.target_loss(compiled.loss, compiled.site)
 
 
 def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
@@ -62,31 +107,31 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
     model = ev.value(func.value, ctx)
     if not isinstance(model, Model) or _custom_steps(ev, func.value, ctx):
         return []
-    loss = model.compiled.spec if isinstance(model.compiled, Compiled) else None
+    loss = _compiled_loss(model)
     head = model.head
     uses = []
     x_arg = argument(call, 0, "x", "generator")
     y_arg = argument(call, 1, "y")
     if y_arg is not None:
-        labels = labels_of(ev, y_arg.value, ctx)
+        labels = ld.labels_of(ev, y_arg.value, ctx)
         if labels is not None:
-            features = labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
+            features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
             uses.append(LabelUse(labels, loss, head, Site(call), features, meets="fit"))
     elif x_arg is not None:
-        data = ev.value(x_arg.value, ctx)
-        if isinstance(data, Dataset) and isinstance(data.labels, Array):
+        data = ld.value_of(ev, x_arg.value, ctx)
+        if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
             uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
     validation = argument(call, -1, "validation_data")
     if validation is not None:
         node = validation.value
         if isinstance(node, cst.Tuple) and len(node.elements) in (2, 3):
-            labels = labels_of(ev, node.elements[1].value, ctx)
+            labels = ld.labels_of(ev, node.elements[1].value, ctx)
             if labels is not None:
-                features = labels_of(ev, node.elements[0].value, ctx)
+                features = ld.labels_of(ev, node.elements[0].value, ctx)
                 uses.append(LabelUse(labels, loss, head, Site(call), features, meets="fit"))
         else:
-            data = ev.value(node, ctx)
-            if isinstance(data, Dataset) and isinstance(data.labels, Array):
+            data = ld.value_of(ev, node, ctx)
+            if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
                 uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
     return uses
 
@@ -104,31 +149,169 @@ def _custom_steps(ev: Evaluator, receiver: cst.BaseExpression, ctx: Ctx) -> bool
     return False
 
 
-def _direct_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LabelUse]:
-    """``loss_fn(y_true, y_pred)`` with a Keras loss object or function."""
+def _direct_uses(
+    ev: Evaluator, call: cst.Call, ctx: Ctx, feeds: List[Feed], judged: Dict[Site, Set[str]]
+) -> List[LabelUse]:
+    """``loss_fn(y_true, y_pred)`` with a Keras loss object or function, a ``tf.nn`` op or a
+    ``tf.compat.v1.losses`` function; labels that are a placeholder meet the loss with
+    every value fed to it."""
     callee = ev.value(call.func, ctx)
     spec: Optional[LossSpec] = None
     true_names: Tuple[str, ...] = ("y_true", "target")
     pred_names: Tuple[str, ...] = ("y_pred", "output")
-    true_index = 0
+    true_index, pred_index = 0, 1
     if isinstance(callee, Loss):
         spec = callee.spec
+    elif isinstance(callee, ld.TargetLoss) and callee.library == "keras":
+        spec = replace(callee.spec, site=Site(call.func))
     elif isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
         kind = LOSS_FUNCTIONS[callee.qualname]
         spec = LossSpec(kind.family, None, kind.display, Site(call))
+    elif isinstance(callee, LibRef) and callee.qualname in ld.REGRESSION_FUNCTIONS:
+        spec = LossSpec(REGRESSION, None, ld.short_name(callee.qualname), Site(call))
     elif isinstance(callee, LibRef) and callee.qualname in LOGITS_OP_FAMILIES:
-        spec = LossSpec(LOGITS_OP_FAMILIES[callee.qualname], True, short_name(callee.qualname), Site(call))
+        spec = LossSpec(LOGITS_OP_FAMILIES[callee.qualname], True, ld.short_name(callee.qualname), Site(call))
         true_names, pred_names = ("labels",), ("logits",)
-        true_index = 0 if LOGITS_OPS[callee.qualname] >= 0 else -1  # tf.compat.v1: keywords only
+        if LOGITS_OPS[callee.qualname] < 0:
+            true_index = pred_index = -1  # tf.compat.v1: keywords only
+    elif isinstance(callee, LibRef) and ld.normal(callee.qualname) in ld.TF1_LOSSES:
+        family, (true_index, true_name), (pred_index, pred_name) = ld.TF1_LOSSES[ld.normal(callee.qualname)]
+        spec = LossSpec(family, True, ld.short_name(callee.qualname), Site(call))
+        true_names, pred_names = (true_name,), (pred_name,)
     if spec is None:
-        return None
+        return []
     true_arg = argument(call, true_index, *true_names)
     if true_arg is None:
-        return None
-    labels = labels_of(ev, true_arg.value, ctx)
-    if labels is None:
-        return None
-    pred_arg = argument(call, 1 if true_index == 0 else -1, *pred_names)
+        return []
+    pred_arg = argument(call, pred_index, *pred_names)
     pred = ev.value(pred_arg.value, ctx) if pred_arg is not None else UNKNOWN
     head: Head = pred.head if isinstance(pred, Tensor) else UNKNOWN_HEAD
-    return LabelUse(labels, spec, head, Site(call), meets="call")
+    target = ld.value_of(ev, true_arg.value, ctx)
+    if isinstance(target, ld.Placeholder):
+        judged.setdefault(target.site, set()).add(spec.family)
+        return [
+            LabelUse(feed.labels, spec, head, Site(call), meets="feed", called_from=feed.called_from)
+            for feed in feeds
+            if feed.placeholder.site == target.site
+        ]
+    labels = ld.labels_of(ev, true_arg.value, ctx)
+    if labels is None:
+        return []
+    return [LabelUse(labels, spec, head, Site(call), meets="call")]
+
+
+# -- TensorFlow 1 feeds ---------------------------------------------------------------
+def _feeds(ev: Evaluator) -> List[Feed]:
+    """Every ``placeholder: value`` of a ``feed_dict`` whose value's labels are known, also
+    on each call path of the function that feeds it."""
+    found: List[Feed] = []
+    for site in ev.calls:
+        if _feed_dict(ev, site.node, site.ctx) is not None:
+            found.extend(on_every_path(ev, site.ctx, lambda c, node=site.node: _fed(ev, node, c)))
+    return found
+
+
+def _fed(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[Feed]:
+    fed = _feed_dict(ev, call, ctx)
+    if fed is None:
+        return []
+    node, dict_ctx = fed
+    found: List[Feed] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            continue
+        key = ld.value_of(ev, element.key, dict_ctx)
+        if not isinstance(key, ld.Placeholder):
+            continue
+        labels = ld.labels_of(ev, element.value, dict_ctx)
+        if labels is not None:
+            found.append(Feed(key, source_text(element.key, 30), labels, Site(call)))
+    return found
+
+
+def _feed_dict(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[Tuple[cst.Dict, Ctx]]:
+    """The ``feed_dict`` of ``sess.run(fetches, feed_dict)``, ``op.run(feed_dict)`` or
+    ``tensor.eval(feed_dict)``: a dict literal, or a name bound once to one."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in ("run", "eval"):
+        return None
+    arg = argument(call, -1, "feed_dict")
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if arg is None and func.attr.value == "run" and len(positional) >= 2:
+        arg = positional[1]  # Session.run(fetches, feed_dict)
+    elif arg is None and len(positional) == 1 and (func.attr.value == "eval" or _is_dict(ev, positional[0].value, ctx)):
+        arg = positional[0]  # Operation.run(feed_dict), Tensor.eval(feed_dict)
+    if arg is None:
+        return None
+    return _dict_literal(ev, arg.value, ctx)
+
+
+def _is_dict(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> bool:
+    return _dict_literal(ev, node, ctx) is not None
+
+
+def _dict_literal(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[cst.Dict, Ctx]]:
+    if isinstance(node, cst.Dict):
+        return node, ctx
+    if not isinstance(node, cst.Name):
+        return None
+    if any(isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == node.value
+           for t in ev.collected.stores):
+        return None  # ``feed[y] = ...`` elsewhere: the literal is not all it holds
+    bindings = ev.bindings_at(node.value, ctx)
+    if len(bindings) != 1 or bindings[0].unpack or not isinstance(bindings[0].value, cst.Dict):
+        return None
+    return bindings[0].value, in_env(bindings[0].ctx, ctx.env)
+
+
+def _placeholder_feeds(feeds: List[Feed], judged: Dict[Site, Set[str]]) -> List[PlaceholderFeed]:
+    found: List[PlaceholderFeed] = []
+    for feed in feeds:
+        placeholder = feed.placeholder
+        if placeholder.shape is None:
+            continue
+        families = tuple(sorted(judged.get(placeholder.site, ())))
+        fact = PlaceholderFeed(
+            feed.labels, placeholder.shape, feed.name, placeholder.site, feed.site, families, feed.called_from
+        )
+        if fact not in found:
+            found.append(fact)
+    return found
+
+
+# -- torch losses and their targets -------------------------------------------------
+def _torch_target_uses(ev: Evaluator) -> List[TorchTargetUse]:
+    uses: List[TorchTargetUse] = []
+    for site in ev.calls:
+        call, ctx = site.node, site.ctx
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile":
+            continue
+        uses.extend(on_every_path(ev, ctx, lambda c: _torch_target_use(ev, call, c)))
+    return uses
+
+
+def _torch_target_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[TorchTargetUse]:
+    """``criterion(input, target)`` or ``F.cross_entropy(input, target)`` with a known target."""
+    callee = ev.value(call.func, ctx)
+    if isinstance(callee, td.TorchLoss) and callee.input_index == 0:
+        kind, display, loss_site = callee.kind, callee.display, callee.site
+    elif isinstance(callee, LibRef) and callee.qualname in td.LOSS_FUNCTIONS:
+        kind, display = td.LOSS_FUNCTIONS[callee.qualname]
+        loss_site = Site(call)
+    elif isinstance(callee, ld.TargetLoss) and callee.library == "torch":
+        kind, display, loss_site = REGRESSION, callee.spec.display, callee.spec.site
+    elif isinstance(callee, LibRef) and callee.qualname in ld.TORCH_REGRESSION_FUNCTIONS:
+        kind, display = REGRESSION, ld.TORCH_REGRESSION_FUNCTIONS[callee.qualname]
+        loss_site = Site(call)
+    else:
+        return None
+    input_arg = argument(call, 0, "input")
+    target_arg = argument(call, 1, "target")
+    if input_arg is None or target_arg is None:
+        return None
+    target = ld.labels_of(ev, target_arg.value, ctx)
+    if target is None:
+        return None
+    prediction = ev.value(input_arg.value, ctx)
+    head = prediction.head if isinstance(prediction, Tensor) else UNKNOWN_HEAD
+    return TorchTargetUse(kind, display, head, target, Site(target_arg.value), loss_site, Site(call))

@@ -2,27 +2,51 @@
 
 The domain answers for the library calls, methods, subscripts, arithmetic and
 loops that build label arrays: ``Array`` (an array whose label encoding, class
-count, value range or sample count is known), ``Dataset`` (a ``tf.data``
-pipeline or a Keras generator of ``(x, y)`` batches), ``LibObject`` (an
-instance of a library class such as ``ImageDataGenerator``) or ``Eye``
-(``np.eye(n)``, for ``np.eye(n)[y]``).  Where labels meet a loss is the
-business of ``facts/extract/labels.py``.
+count, value range, per-sample shape or sample count is known), ``Dataset``
+(a ``tf.data`` pipeline, a Keras generator or a torch ``DataLoader`` of
+``(x, y)`` batches), ``LibObject`` (an instance of a library class such as
+``ImageDataGenerator`` or ``LabelEncoder``), ``LoaderObject``/``Record``/
+``NamedSeq`` (what a data loader returns: an object with attributes, a dict or
+Bunch, a namedtuple), ``Eye`` (``np.eye(n)``, for ``np.eye(n)[y]``),
+``Placeholder`` (a TensorFlow 1 ``tf.placeholder``) and ``TargetLoss`` (a loss
+that compares targets with the output element by element, such as ``'mse'`` or
+``nn.MSELoss()``).  Where labels meet a loss is the business of
+``facts/extract/labels.py``.
 
-Every library fact here was checked against the installed libraries
-(TensorFlow 2.21, Keras 3.15.1, NumPy 2.4, scikit-learn 1.9, pandas 3.1).
+What the well-known loaders and encoders return is data: ``data/loaders.json``,
+read by ``loader_table.py`` (each entry says the library version it was checked
+against; ``scripts/check_loader_facts.py`` re-checks them).  The operations and
+losses below were checked against TensorFlow 2.21, Keras 3.15.1, NumPy 2.4,
+scikit-learn 1.9, pandas 3.1 and torch 2.13/2.14 (``scripts/check_feed_facts.py``,
+``scripts/check_width_facts.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument, source_text
-from ...terms import INTEGER, MIXED, ONE_HOT, Labels, Site
+from ...terms import (
+    BINARY,
+    CATEGORICAL,
+    CONTINUOUS,
+    INTEGER,
+    MIXED,
+    MULTI_HOT,
+    ONE_HOT,
+    REGRESSION,
+    SPARSE_CATEGORICAL,
+    Labels,
+    LossSpec,
+    Site,
+)
+from ..env import in_env
 from ..values import UNKNOWN, Const, LibRef, Seq, Value, int_of
+from . import loader_table
 from .base import Domain
 
 if TYPE_CHECKING:
@@ -34,6 +58,7 @@ CHECKED_AGAINST = (
     ("numpy", "2.4"),
     ("scikit-learn", "1.9"),
     ("pandas", "3.1"),
+    ("torch", "2.13.0"),
 )
 
 
@@ -46,7 +71,7 @@ class Array(Value):
 
 @dataclass(frozen=True)
 class Dataset(Value):
-    """Batches of ``(x, y)``: a ``tf.data.Dataset`` or a Keras generator."""
+    """Batches of ``(x, y)``: a ``tf.data.Dataset``, a Keras generator or a torch ``DataLoader``."""
 
     features: Value
     labels: Value
@@ -54,9 +79,45 @@ class Dataset(Value):
 
 @dataclass(frozen=True)
 class LibObject(Value):
-    """An instance of a library class, by canonical class name."""
+    """An instance of a library class, by canonical class name, with the literal
+    keyword arguments it was built with (for the loader table's constructor arguments)."""
 
     qualname: str
+    given: Tuple[Tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class LoaderObject(Value):
+    """An object a data loader returns (``mnist.train``, a torchvision dataset): its
+    attributes and methods, and what ``obj[i]`` gives."""
+
+    qualname: str
+    attributes: Tuple[Tuple[str, Value], ...] = ()
+    methods: Tuple[Tuple[str, Value], ...] = ()
+    item: Value = UNKNOWN
+
+
+@dataclass(frozen=True)
+class Record(Value):
+    """A dict or a scikit-learn Bunch a loader returns: items by key (``any`` for other
+    keys), also as attributes when ``attributes``."""
+
+    items: Tuple[Tuple[str, Value], ...]
+    any: Value = UNKNOWN
+    attributes: bool = False
+
+    def get(self, key: str) -> Value:
+        for name, value in self.items:
+            if name == key:
+                return value
+        return self.any
+
+
+@dataclass(frozen=True)
+class NamedSeq(Seq):
+    """A namedtuple: unpacked like a tuple, its items also attributes."""
+
+    fields: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,43 +128,40 @@ class Eye(Value):
     site: Site
 
 
+@dataclass(frozen=True)
+class Indices(Value):
+    """An index array over samples (``np.random.permutation(n)``): ``y[idx]`` keeps y's rows."""
+
+    samples: Optional[int]
+
+
+@dataclass(frozen=True)
+class Placeholder(Value):
+    """``tf.compat.v1.placeholder(dtype, shape)``: fed through ``feed_dict``."""
+
+    site: Site
+    shape: Optional[Tuple[Optional[int], ...]]  # as written, the batch axis included
+
+
+@dataclass(frozen=True)
+class TargetLoss(Value):
+    """A loss that compares targets with the output element by element (``'mse'``,
+    ``keras.losses.Huber()``, ``nn.MSELoss()``), for the width rules."""
+
+    spec: LossSpec
+    library: str  # "keras" or "torch"
+
+
 # -- library tables -----------------------------------------------------------
 
-# keras.datasets.<name>.load_data(): ((x_train, y_train), (x_test, y_test)) with
-# integer labels 0..n-1 (read from each loader's docstring and code in Keras 3.15).
-_DATASET_CLASSES: Dict[str, int] = {
-    "mnist": 10,
-    "fashion_mnist": 10,
-    "cifar10": 10,
-    "cifar100": 100,  # label_mode="coarse": 20
-    "reuters": 46,
-    "imdb": 2,
-}
-
-_TO_CATEGORICAL = frozenset({"keras.utils.to_categorical"})
 # (positional index of the class count, its keyword names, positional index of ``axis``)
 _ONE_HOT_OPS: Dict[str, Tuple[int, Tuple[str, ...], int]] = {
     "tensorflow.one_hot": (1, ("depth",), 4),
     "keras.ops.one_hot": (1, ("num_classes",), 2),
     "keras.backend.one_hot": (1, ("num_classes",), -1),
 }
-_DIRECTORY_DATASETS = frozenset(
-    {
-        "keras.utils.image_dataset_from_directory",
-        "keras.utils.text_dataset_from_directory",
-        "keras.utils.audio_dataset_from_directory",
-        "keras.preprocessing.image_dataset_from_directory",
-        "keras.preprocessing.text_dataset_from_directory",
-    }
-)
-_IMAGE_DATA_GENERATORS = frozenset(
-    {
-        "keras.preprocessing.ImageDataGenerator",
-        "keras.legacy.preprocessing.image.ImageDataGenerator",
-    }
-)
-# method -> (positional index of ``classes``, of ``class_mode``), self excluded
-_FLOW_METHODS = {"flow_from_directory": (3, 4), "flow_from_dataframe": (7, 8)}
+# torch.nn.functional.one_hot(tensor, num_classes=-1): int64 rows; -1 infers max + 1.
+_TORCH_ONE_HOT = "torch.nn.functional.one_hot"
 
 _ARRAY_WRAPPERS = frozenset(
     {
@@ -113,8 +171,13 @@ _ARRAY_WRAPPERS = frozenset(
         "tensorflow.convert_to_tensor",
         "keras.ops.array",
         "keras.ops.convert_to_tensor",
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
     }
 )
+# torch's typed constructors: the dtype they give.
+_TORCH_TYPED = {"torch.LongTensor": "int", "torch.IntTensor": "int", "torch.FloatTensor": "float"}
 _CASTS = frozenset({"tensorflow.cast", "keras.ops.cast"})
 # Random/constant arrays whose first dimension is the sample count:
 # name -> (positional index of the shape argument, keyword, shape is varargs)
@@ -132,29 +195,107 @@ _SHAPED: Dict[str, Tuple[int, str, bool]] = {
     "tensorflow.random.uniform": (0, "shape", False),
     "tensorflow.zeros": (0, "shape", False),
     "tensorflow.ones": (0, "shape", False),
+    "torch.rand": (0, "size", True),
+    "torch.randn": (0, "size", True),
+    "torch.zeros": (0, "size", True),
+    "torch.ones": (0, "size", True),
 }
 _ARGMAX = frozenset({"numpy.argmax", "tensorflow.argmax", "tensorflow.math.argmax", "keras.ops.argmax"})
 _SPLIT = "sklearn.model_selection.train_test_split"
+_SHUFFLE = "sklearn.utils.shuffle"
 _FROM_TENSOR_SLICES = "tensorflow.data.Dataset.from_tensor_slices"
-_LABEL_ENCODER = "sklearn.preprocessing.LabelEncoder"
-_ONE_HOT_ENCODER = "sklearn.preprocessing.OneHotEncoder"
-_LABEL_BINARIZE = "sklearn.preprocessing.label_binarize"
-_GET_DUMMIES = "pandas.get_dummies"
-_INSTANCES = _IMAGE_DATA_GENERATORS | {_LABEL_ENCODER, _ONE_HOT_ENCODER}
+_SQUEEZE = frozenset({"numpy.squeeze", "tensorflow.squeeze", "keras.ops.squeeze", "torch.squeeze"})
+_CONCATENATE = "numpy.concatenate"
+_INDEX_ARRAYS = frozenset({"numpy.random.permutation", "numpy.arange", "torch.randperm", "torch.arange"})
+_PLACEHOLDER = "tensorflow.placeholder"
+# Python's random.randint(a, b) includes b; numpy's excludes high.
+_PY_RANDINT = "random.randint"
+_NP_RANDINT = "numpy.random.randint"
+_TORCH_RANDINT = "torch.randint"
 
 # tf.data methods that keep each element's (x, y) structure.
 _DATASET_KEEPS = frozenset(
     "batch shuffle prefetch cache repeat take skip shard with_options padded_batch "
     "rebatch unbatch filter ignore_errors".split()
 )
-# Methods of an array of class ids that keep it one: casts, flattening (of a
-# (N, 1) column) and ``reshape(-1)``/``reshape(-1, 1)`` (checked where used).
-_INTEGER_KEEPS = frozenset("astype flatten ravel squeeze reshape copy numpy".split())
-# Methods of any labels array that keep its encoding and sample count.
-_ANY_KEEPS = frozenset({"astype", "copy", "numpy", "toarray", "to_numpy"})
+# Methods of any labels array that keep its encoding, shape and sample count
+# (NumPy, pandas, scipy.sparse and torch tensors).
+_ANY_KEEPS = frozenset({"copy", "numpy", "toarray", "to_numpy", "cpu", "cuda", "detach", "clone", "contiguous"})
+# torch tensor methods that change only the dtype.
+_TORCH_DTYPES = {"float": "float", "double": "float", "half": "float", "long": "int", "int": "int"}
+
+# TensorFlow 1 losses (tf.compat.v1.losses, which TF 1.x also exports as tf.losses), read
+# from the signatures in TF 2.21: (family, positional index and keyword of the labels,
+# of the logits).
+TF1_LOSSES: Dict[str, Tuple[str, Tuple[int, str], Tuple[int, str]]] = {
+    "tensorflow.losses.sparse_softmax_cross_entropy": (SPARSE_CATEGORICAL, (0, "labels"), (1, "logits")),
+    "tensorflow.losses.softmax_cross_entropy": (CATEGORICAL, (0, "onehot_labels"), (1, "logits")),
+    "tensorflow.losses.sigmoid_cross_entropy": (BINARY, (0, "multi_class_labels"), (1, "logits")),
+}
+
+# Losses that compare the target with the output element by element.  Measured on Keras
+# 3.15.1 (scripts/check_feed_facts.py): with a (N,) target against K > 1 outputs each
+# raises "Dimensions must be equal", with a (N, 1) target each trains every output unit
+# on the one target, in fit and in direct calls.  torch 2.13/2.14: the (N,) target
+# against a (N, 1) input broadcasts to (N, N) with a UserWarning.
+_KERAS_REGRESSION_NAMES = (
+    "mean_squared_error mean_absolute_error mean_absolute_percentage_error mean_squared_logarithmic_error "
+    "huber log_cosh mse mae mape msle MSE MAE MAPE MSLE"
+).split()
+REGRESSION_STRINGS = frozenset(
+    ["mse", "mae", "mape", "msle", "huber", "log_cosh"]
+    + _KERAS_REGRESSION_NAMES[:6]
+    + "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber LogCosh".split()
+)
+REGRESSION_CLASSES = frozenset(
+    "keras.losses." + name
+    for name in "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError "
+    "Huber LogCosh".split()
+)
+REGRESSION_FUNCTIONS = frozenset(
+    home + name for home in ("keras.losses.", "keras.metrics.") for name in _KERAS_REGRESSION_NAMES
+)
+TORCH_REGRESSION_CLASSES = {
+    "torch.nn.MSELoss": "nn.MSELoss",
+    "torch.nn.L1Loss": "nn.L1Loss",
+    "torch.nn.SmoothL1Loss": "nn.SmoothL1Loss",
+    "torch.nn.HuberLoss": "nn.HuberLoss",
+}
+TORCH_REGRESSION_FUNCTIONS = {
+    "torch.nn.functional.mse_loss": "F.mse_loss",
+    "torch.nn.functional.l1_loss": "F.l1_loss",
+    "torch.nn.functional.smooth_l1_loss": "F.smooth_l1_loss",
+    "torch.nn.functional.huber_loss": "F.huber_loss",
+}
+
+# Loader-table entries named in messages by something other than their last name.
+_ORIGINS = {
+    "keras.utils.to_categorical": "to_categorical",
+    "sklearn.preprocessing.label_binarize": "label_binarize",
+    "pandas.get_dummies": "pd.get_dummies",
+    "tensorflow_datasets.load": "tfds.load",
+}
+# Keywords older releases spelled differently: Keras 1's to_categorical(y, nb_classes).
+_KEYWORD_ALIASES = {"keras.utils.to_categorical": {"x": ("y",), "num_classes": ("nb_classes",)}}
+_ENCODINGS = {
+    "int": INTEGER,
+    "binary": INTEGER,  # 0/1 ids of a two-class problem
+    "one_hot": ONE_HOT,
+    "multi_hot": MULTI_HOT,
+    "continuous": CONTINUOUS,
+}
+_DTYPES = {"int": "int", "bool": "bool"}
 
 # -- helpers --------------------------------------------------------------------
 _int = int_of
+
+
+def normal(qualname: str) -> str:
+    """``tensorflow.compat.v1.x`` and ``tensorflow.compat.v2.x`` are ``tensorflow.x`` here."""
+    for prefix in ("tensorflow.compat.v1.", "tensorflow.compat.v2."):
+        if qualname.startswith(prefix):
+            return "tensorflow." + qualname[len(prefix):]
+    return qualname
 
 
 def _int_arg(
@@ -172,32 +313,136 @@ def short_name(qualname: str) -> str:
         return "np." + qualname[len("numpy."):]
     if qualname.startswith("tensorflow."):
         return "tf." + qualname[len("tensorflow."):]
+    if qualname.startswith("torch.nn.functional."):
+        return "F." + qualname[len("torch.nn.functional."):]
+    if qualname.startswith("torch.") and qualname.count(".") == 1:
+        return qualname
     if qualname.startswith("keras.datasets."):
         return qualname[len("keras.datasets."):] + "()"
     return qualname.rsplit(".", 1)[-1]
 
 
-def _first_dim(value: Value) -> Optional[int]:
-    if isinstance(value, Const):
-        return _int(value)
+def _dims(value: Value) -> Optional[Tuple[Optional[int], ...]]:
+    """A shape argument as a tuple of ints (None for a dimension not known), or None."""
+    if isinstance(value, Const) and _int(value) is not None:
+        return (_int(value),)
     if isinstance(value, Seq) and value.items:
-        return _int(value.items[0])
+        return tuple(_int(item) for item in value.items)
     return None
+
+
+# -- what the evaluator does not ask the domain about --------------------------------
+def resolve(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx, depth: int = 0) -> Value:
+    """What ``node`` is: the evaluator's answer, completed where it has none by what this
+    domain knows of expressions the evaluator does not ask domains about: attributes of
+    the domain's values (``mnist.train.labels``, ``bunch.target``), list comprehensions
+    of random class ids, and names bound to either."""
+    value = ev.value(node, ctx)
+    if value is not UNKNOWN or depth > 8:
+        return value
+    if isinstance(node, cst.Attribute):
+        return _attribute(resolve(ev, node.value, ctx, depth + 1), node.attr.value)
+    if isinstance(node, cst.ListComp):
+        return _comprehension(ev, node, ctx)
+    if isinstance(node, cst.Name) and not _mutated(ev, node):
+        return _through_name(ev, node, ctx, depth)
+    return UNKNOWN
+
+
+def _through_name(ev: Evaluator, node: cst.Name, ctx: Ctx, depth: int) -> Value:
+    scope = ctx.scope
+    bindings = ev.bindings_at(node.value, ctx)
+    while not bindings and scope.parent is not None and not scope.bindings.get(node.value):
+        scope = scope.parent
+        bindings = list(scope.bindings.get(node.value, []))
+    values: List[Value] = []
+    for binding in bindings:
+        if binding.value is None or not isinstance(binding.value, cst.BaseExpression):
+            return UNKNOWN
+        target: cst.BaseExpression = binding.value
+        unpack = binding.unpack
+        while unpack and isinstance(target, (cst.Tuple, cst.List)) and unpack[0] < len(target.elements):
+            element = target.elements[unpack[0]]
+            if isinstance(element, cst.StarredElement):
+                return UNKNOWN
+            target, unpack = element.value, unpack[1:]
+        if not isinstance(target, (cst.Attribute, cst.ListComp, cst.Name, cst.Subscript)):
+            return UNKNOWN  # calls and the rest: the evaluator's answer stands
+        found = resolve(ev, target, in_env(binding.ctx, ctx.env), depth + 1)
+        values.append(ev.index(found, unpack))
+    return ev.agree(values)
+
+
+def _attribute(base: Value, name: str) -> Value:
+    if isinstance(base, NamedSeq) and name in base.fields:
+        return base.items[base.fields.index(name)]
+    if isinstance(base, Record) and base.attributes:
+        return base.get(name)
+    if isinstance(base, LoaderObject):
+        for key, value in base.attributes:
+            if key == name:
+                return value
+    if isinstance(base, Array) and name == "values":
+        return base  # a pandas Series/DataFrame as its NumPy array
+    return UNKNOWN
+
+
+def _comprehension(ev: Evaluator, node: cst.ListComp, ctx: Ctx) -> Value:
+    """``[random.randint(0, 9) for _ in range(n)]``: one class id per sample."""
+    comp = node.for_in
+    if comp.inner_for_in is not None or comp.ifs or not isinstance(node.elt, cst.Call):
+        return UNKNOWN
+    call = node.elt
+    targets = [n.value for n in _names_in(comp.target)]
+    if _mentions(call.args, targets):
+        return UNKNOWN
+    callee = ev.value(call.func, ctx)
+    if not isinstance(callee, LibRef) or callee.qualname not in (_PY_RANDINT, _NP_RANDINT) or len(call.args) != 2:
+        return UNKNOWN
+    low, high = (_int(ev.value(arg.value, ctx)) for arg in call.args)
+    if low is None or high is None or any(arg.keyword is not None or arg.star for arg in call.args):
+        return UNKNOWN
+    if callee.qualname == _NP_RANDINT:
+        high -= 1
+    if high < low:
+        return UNKNOWN
+    samples = None
+    iterable = comp.iter
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value == "range"
+        and len(iterable.args) == 1
+        and not ev.bound_anywhere("range")
+    ):
+        samples = _int(ev.value(iterable.args[0].value, ctx))
+    site = Site(node)
+    origin = "random.randint" if callee.qualname == _PY_RANDINT else short_name(callee.qualname)
+    return Array(Labels(INTEGER, origin, site, high - low + 1, samples, site if samples else None, (low, high),
+                        shape=(), dtype="int"))
+
+
+def _names_in(target: cst.BaseExpression) -> List[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _names_in(element.value)]
+    return []
 
 
 # -- evaluator hooks --------------------------------------------------------------
 def _library_call(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     """A call of a library function the core evaluator does not model."""
+    qualname = normal(qualname)
     site = Site(node)
-    if qualname in _TO_CATEGORICAL:
-        arg = argument(node, 0, "x", "y")
-        source = _array(ev, arg.value, ctx) if arg is not None else None
-        count, count_arg = _int_arg(ev, node, 1, ("num_classes", "nb_classes"), ctx)
-        if count_arg is not None and count is None:
-            return _one_hot(None, site, source, "to_categorical")
-        if count is None and source is not None and source.value_range is not None:
-            count = source.value_range[1] + 1  # to_categorical infers max + 1
-        return _one_hot(count, site, source, "to_categorical")
+    found = loader_table.entry(qualname)
+    if found is not None:
+        name, entry = found
+        if entry.get("kind") == "method":
+            return UNKNOWN
+        return _table_call(ev, name, entry, node, ctx)
+    if loader_table.method_class(qualname) is not None:
+        return LibObject(loader_table.method_class(qualname) or qualname, _keywords(ev, node, ctx))
     if qualname in _ONE_HOT_OPS:
         index, names, axis_index = _ONE_HOT_OPS[qualname]
         arg = argument(node, 0, "indices", "x")
@@ -207,51 +452,77 @@ def _library_call(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Val
         if axis is not None and ev.value(axis.value, ctx) != Const(-1):
             return UNKNOWN  # classes along another axis: not rows
         return _one_hot(count, site, source, short_name(qualname))
+    if qualname == _TORCH_ONE_HOT:
+        arg = argument(node, 0, "tensor", "input")
+        source = _array(ev, arg.value, ctx) if arg is not None else None
+        count, count_arg = _int_arg(ev, node, 1, ("num_classes",), ctx)
+        if count_arg is None or count == -1:
+            count = source.value_range[1] + 1 if source is not None and source.value_range else None
+        elif count is None:
+            return _one_hot(None, site, source, "F.one_hot", dtype="int")
+        return _one_hot(count, site, source, "F.one_hot", dtype="int")
     if qualname == "numpy.eye":
         size, _ = _int_arg(ev, node, 0, ("N",), ctx)
         if size is None or len(node.args) != 1:
             return UNKNOWN
         return Eye(size, site)
-    if qualname == "numpy.random.randint":
+    if qualname == _NP_RANDINT:
         return _randint(ev, node, ctx)
+    if qualname == _TORCH_RANDINT:
+        return _torch_randint(ev, node, ctx)
     if qualname in _SHAPED:
         return _shaped(ev, qualname, node, ctx)
-    if qualname in _ARRAY_WRAPPERS:
-        arg = argument(node, 0, "object", "value", "x", "a")
+    if qualname in _ARRAY_WRAPPERS or qualname in _TORCH_TYPED:
+        arg = argument(node, 0, "object", "value", "x", "a", "data", "ndarray", "obj")
         if arg is None:
             return UNKNOWN
         literal = _literal(arg.value, site, _container(node))
-        if literal is not None:
-            return literal
-        inner = ev.value(arg.value, ctx)
-        return inner if isinstance(inner, Array) else UNKNOWN
+        inner = literal if literal is not None else _as_array(ev, arg.value, ctx)
+        if not isinstance(inner, Array):
+            return UNKNOWN
+        dtype = _TORCH_TYPED.get(qualname) or _dtype_argument(ev, node, ctx) or inner.labels.dtype
+        return Array(replace(inner.labels, dtype=dtype))
     if qualname in _CASTS:
         arg = argument(node, 0, "x")
-        inner = ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+        inner = _as_array(ev, arg.value, ctx) if arg is not None else UNKNOWN
         return inner if isinstance(inner, Array) else UNKNOWN
     if qualname in _ARGMAX:
         return _argmax(ev, node, ctx, 1)
-    if qualname.startswith("keras.datasets.") and qualname.endswith(".load_data"):
-        return _load_data(ev, qualname, node, ctx)
-    if qualname in _DIRECTORY_DATASETS:
-        return _directory_dataset(ev, qualname, node, ctx)
     if qualname == _SPLIT:
         return _train_test_split(ev, node, ctx)
+    if qualname == _SHUFFLE:
+        return _shuffle(ev, node, ctx)
+    if qualname in _SQUEEZE:
+        arg = argument(node, 0, "a", "input", "x")
+        inner = _as_array(ev, arg.value, ctx) if arg is not None else UNKNOWN
+        axis = argument(node, 1, "axis", "dim")
+        return _squeezed(inner, _int(ev.value(axis.value, ctx)) if axis is not None else None, axis is not None)
+    if qualname == _CONCATENATE:
+        return _concatenate(ev, node, ctx)
+    if qualname in _INDEX_ARRAYS:
+        return _index_array(ev, qualname, node, ctx)
     if qualname == _FROM_TENSOR_SLICES:
         return _from_tensor_slices(ev, node, ctx)
-    if qualname == _LABEL_BINARIZE:
-        classes = argument(node, -1, "classes")
-        values = ev.value(classes.value, ctx) if classes is not None else UNKNOWN
-        if not isinstance(values, Seq) or len(values.items) < 3:
-            return UNKNOWN  # two classes give one 0/1 column, not one-hot rows
-        return _one_hot(len(values.items), site, None, "label_binarize")
-    if qualname == _GET_DUMMIES:
-        if argument(node, -1, "drop_first") is not None:
-            return UNKNOWN
-        return _one_hot(None, site, None, "pd.get_dummies")
-    if qualname in _INSTANCES:
-        return LibObject(qualname)
+    if qualname == _PLACEHOLDER:
+        return _placeholder(ev, node, ctx)
+    if qualname in REGRESSION_CLASSES:
+        return TargetLoss(LossSpec(REGRESSION, None, short_name(qualname), site), "keras")
+    if qualname in TORCH_REGRESSION_CLASSES:
+        return TargetLoss(LossSpec(REGRESSION, None, TORCH_REGRESSION_CLASSES[qualname], site), "torch")
     return UNKNOWN
+
+
+def _dtype_argument(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Optional[str]:
+    """The kind of ``dtype=`` given to an array constructor, when it is a known one."""
+    arg = argument(node, -1, "dtype")
+    return _dtype_of(ev, arg.value, ctx) if arg is not None else None
+
+
+def _keywords(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Tuple[Tuple[str, Any], ...]:
+    """The keyword arguments of a constructor, as the loader table reads them."""
+    return tuple(
+        (arg.keyword.value, _given(ev, arg.value, ctx)) for arg in node.args if arg.keyword is not None and not arg.star
+    )
 
 
 def _len(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
@@ -263,61 +534,140 @@ def _len(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
 
 
 def _method(ev: Evaluator, receiver: Value, method: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
-    """Methods of datasets, library objects and label arrays."""
-    site = Site(node)
+    """Methods of datasets, library objects, loader objects and label arrays."""
     if isinstance(receiver, Dataset):
         if method in _DATASET_KEEPS:
             return receiver
         if method == "map":
             return _dataset_map(ev, receiver, node, ctx)
         return UNKNOWN
-    if isinstance(receiver, LibObject):
-        if receiver.qualname in _IMAGE_DATA_GENERATORS and method in _FLOW_METHODS:
-            return _flow(ev, method, node, ctx)
-        if receiver.qualname in _IMAGE_DATA_GENERATORS and method == "flow":
-            x_arg, y_arg = argument(node, 0, "x"), argument(node, 1, "y")
-            if x_arg is None or y_arg is None:
-                return UNKNOWN
-            return Dataset(_as_array(ev, x_arg.value, ctx), _as_array(ev, y_arg.value, ctx))
-        if receiver.qualname == _LABEL_ENCODER and method in ("fit_transform", "transform"):
-            return Array(Labels(INTEGER, "LabelEncoder", site))
-        if receiver.qualname == _ONE_HOT_ENCODER and method in ("fit_transform", "transform"):
-            return _one_hot(None, site, None, "OneHotEncoder")
+    if isinstance(receiver, LoaderObject):
+        for name, value in receiver.methods:
+            if name == method:
+                return value
         return UNKNOWN
+    if isinstance(receiver, LibObject):
+        return _object_method(ev, receiver, method, node, ctx)
     if isinstance(receiver, Array):
         labels = receiver.labels
         if method == "argmax":
             return _argmax(ev, node, ctx, -1, receiver)
-        if labels.encoding == INTEGER and method == "reshape" and not _column_reshape(ev, node, ctx):
-            return UNKNOWN
-        if labels.encoding == INTEGER and method in _INTEGER_KEEPS:
-            return receiver
+        if method in _TORCH_DTYPES and not node.args:
+            return Array(replace(labels, dtype=_TORCH_DTYPES[method]))
+        if method in ("astype", "to", "type"):
+            # ``.to(device)`` keeps the dtype; ``.astype(int)``, ``.to(torch.float32)`` set it.
+            arg = argument(node, 0, "dtype")
+            dtype = _dtype_of(ev, arg.value, ctx) if arg is not None else None
+            return Array(replace(labels, dtype=dtype or (labels.dtype if method == "to" else None)))
+        if method in ("reshape", "view"):
+            return _reshaped(ev, receiver, node, ctx)
+        if method in ("squeeze", "flatten", "ravel"):
+            axis = argument(node, 0, "axis", "dim")
+            if method != "squeeze" and node.args:
+                return UNKNOWN  # flatten(start_dim, ...): not followed
+            if method != "squeeze":
+                return _flattened(receiver)
+            return _squeezed(receiver, _int(ev.value(axis.value, ctx)) if axis is not None else None, axis is not None)
+        if method == "unsqueeze":
+            axis = argument(node, 0, "dim")
+            return _column(receiver) if axis is not None and _int(ev.value(axis.value, ctx)) in (1, -1) else UNKNOWN
         if method in _ANY_KEEPS:
             return receiver
         return UNKNOWN
     return None
 
 
-def _column_reshape(ev: Evaluator, node: cst.Call, ctx: Ctx) -> bool:
-    """``reshape(-1)``, ``reshape(-1, 1)``, ``reshape((-1, 1))``: class ids stay class ids."""
+def _dtype_of(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[str]:
+    value = ev.value(node, ctx)
+    name = value.qualname if isinstance(value, LibRef) else value.value if isinstance(value, Const) else None
+    if isinstance(node, cst.Name) and node.value in ("int", "float", "bool") and not ev.bound_anywhere(node.value):
+        name = node.value
+    if not isinstance(name, str):
+        return None
+    last = name.rsplit(".", 1)[-1]
+    if last.startswith(("int", "uint", "long", "Long", "Int")):
+        return "int"
+    if last.startswith(("float", "double", "half", "bfloat", "Float", "Double")):
+        return "float"
+    return "bool" if last.startswith("bool") else None
+
+
+def _object_method(ev: Evaluator, receiver: LibObject, method: str, node: cst.Call, ctx: Ctx) -> Value:
+    """A method of a library object the loader table lists (``gen.flow_from_directory``,
+    ``LabelEncoder().fit_transform``); ``transform`` after ``fit`` encodes as
+    ``fit_transform`` does, with the class count of the fitted data (not known here)."""
+    found = loader_table.method(receiver.qualname, method)
+    if found is None and method == "transform":
+        found = loader_table.method(receiver.qualname, "fit_transform")
+        if found is None:
+            return UNKNOWN
+        value = _table_call(ev, found[0], found[1], node, ctx, receiver.given)
+        return _forget_classes(value)
+    if found is None:
+        return UNKNOWN
+    return _table_call(ev, found[0], found[1], node, ctx, receiver.given)
+
+
+def _forget_classes(value: Value) -> Value:
+    if isinstance(value, Array) and value.labels.encoding == INTEGER:
+        return Array(replace(value.labels, num_classes=None, value_range=None))
+    if isinstance(value, Array) and value.labels.encoding == ONE_HOT:
+        return Array(replace(value.labels, num_classes=None, shape=(None,)))
+    return value if isinstance(value, Array) else UNKNOWN
+
+
+def _reshaped(ev: Evaluator, array: Array, node: cst.Call, ctx: Ctx) -> Value:
+    """``reshape(-1)``, ``reshape(-1, 1)``, ``reshape((-1, 1))``, ``view(-1, 1)`` of one column
+    of class ids or targets: the same labels as (N,) or (N, 1)."""
     values = [ev.value(arg.value, ctx) for arg in node.args]
     if len(values) == 1 and isinstance(values[0], Seq):
         values = list(values[0].items)
     dims = [_int(value) for value in values]
-    return dims in ([-1], [-1, 1])
+    if not _one_column(array.labels) or dims not in ([-1], [-1, 1]):
+        return UNKNOWN
+    return Array(replace(array.labels, shape=() if dims == [-1] else (1,)))
+
+
+def _one_column(labels: Labels) -> bool:
+    """Class ids (one column, whatever their written shape), or any array of one column."""
+    if labels.encoding == INTEGER:
+        return labels.shape is None or labels.columns == 1
+    return labels.encoding in (None, CONTINUOUS) and labels.columns == 1
+
+
+def _flattened(array: Array) -> Value:
+    return Array(replace(array.labels, shape=())) if _one_column(array.labels) else UNKNOWN
+
+
+def _column(array: Array) -> Value:
+    """``y.unsqueeze(1)``: (N,) labels as one column (N, 1)."""
+    if array.labels.shape == ():
+        return Array(replace(array.labels, shape=(1,)))
+    return UNKNOWN
+
+
+def _squeezed(value: Value, axis: Optional[int], axis_given: bool) -> Value:
+    """``np.squeeze``/``tf.squeeze``: a (N, 1) column becomes (N,); wider rows stay as they are."""
+    if not isinstance(value, Array):
+        return UNKNOWN
+    labels = value.labels
+    shape = labels.shape
+    if labels.samples == 1 or (axis_given and axis not in (1, -1)):
+        return UNKNOWN  # the sample axis would go too, or another axis than the label columns
+    if shape is None:
+        return value if labels.encoding == INTEGER else UNKNOWN  # class ids stay class ids
+    if any(dim is None for dim in shape) or (axis_given and shape[-1:] != (1,)):
+        return UNKNOWN  # squeezing an axis that is not 1 wide raises
+    return Array(replace(labels, shape=tuple(dim for dim in shape if dim != 1)))
 
 
 def _expression(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Value:
-    """Subscripts (``np.eye(n)[y]``) and integer arithmetic (``y - 1``, ``n + 1``)."""
+    """Subscripts (rows of labels, items of tuples and records, ``np.eye(n)[y]``) and
+    integer arithmetic (``y - 1``, ``n + 1``)."""
     if isinstance(node, cst.Subscript):
-        base = ev.value(node.value, ctx)
-        if isinstance(base, Eye) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            index = node.slice[0].slice.value
-            source = _array(ev, index, ctx)
-            return _one_hot(base.size, Site(node), source, "np.eye")
-        return UNKNOWN
+        return _subscript(ev, node, ctx)
     if isinstance(node, cst.BinaryOperation):
-        left = ev.value(node.left, ctx)
+        left = resolve(ev, node.left, ctx)
         right = ev.value(node.right, ctx)
         op = node.operator
         a, b = _int(left), _int(right)
@@ -350,6 +700,67 @@ def _expression(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Value:
     return UNKNOWN
 
 
+def _subscript(ev: Evaluator, node: cst.Subscript, ctx: Ctx) -> Value:
+    if len(node.slice) != 1:
+        return UNKNOWN  # y[:, k], y[i, j]: not whole rows
+    part = node.slice[0].slice
+    base = resolve(ev, node.value, ctx)
+    if isinstance(part, cst.Slice):
+        return _rows(ev, base, part, node, ctx)
+    if not isinstance(part, cst.Index) or part.star is not None:
+        return UNKNOWN
+    if isinstance(base, Eye):
+        source = _array(ev, part.value, ctx)
+        return _one_hot(base.size, Site(node), source, "np.eye")
+    index = ev.value(part.value, ctx)
+    if isinstance(base, Seq):
+        position = _int(index)
+        if position is None or not -len(base.items) <= position < len(base.items):
+            return UNKNOWN
+        return base.items[position]
+    if isinstance(base, Record):
+        return base.get(index.value) if isinstance(index, Const) and isinstance(index.value, str) else UNKNOWN
+    if isinstance(base, LoaderObject):
+        return base.item if _int(index) is not None else UNKNOWN
+    if isinstance(base, Array):
+        # Rows picked by an index array (``y[idx]``) keep the labels; one index is one label.
+        if isinstance(index, Indices):
+            return _with_samples(base, index.samples, Site(node))
+        if isinstance(index, Seq) and index.items and all(_int(item) is not None for item in index.items):
+            return _with_samples(base, len(index.items), Site(node))
+    return UNKNOWN
+
+
+def _rows(ev: Evaluator, base: Value, part: cst.Slice, node: cst.Subscript, ctx: Ctx) -> Value:
+    """``y[:n]``, ``y[a:b]``: the first-axis rows keep the labels' facts; the count is
+    exact only where the bounds and the length are literal."""
+    if isinstance(base, Seq):
+        return UNKNOWN
+    if not isinstance(base, Array):
+        return UNKNOWN
+    bounds = []
+    for bound in (part.lower, part.upper, part.step):
+        if bound is None:
+            bounds.append(None)
+            continue
+        value = _int(ev.value(bound, ctx))
+        if value is None:
+            return _with_samples(base, None, Site(node))
+        bounds.append(value)
+    samples = base.labels.samples
+    if samples is not None:
+        count: Optional[int] = len(range(samples)[slice(*bounds)])
+    elif bounds[0] in (None, 0) and bounds[1] is not None and bounds[1] >= 0 and bounds[2] in (None, 1):
+        count = None  # min(stop, length), and the length is not known
+    else:
+        count = None
+    return _with_samples(base, count, Site(node))
+
+
+def _with_samples(array: Array, samples: Optional[int], site: Site) -> Value:
+    return Array(replace(array.labels, samples=samples, samples_site=site if samples is not None else None))
+
+
 def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...], ctx: Ctx) -> Value:
     """What ``for target in iterable`` binds at ``unpack``: the ``(x, y)`` batches of a
     dataset or generator, also through ``enumerate(...)``."""
@@ -363,7 +774,7 @@ def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...],
         if unpack[:1] != (1,):
             return UNKNOWN
         iterable, unpack = iterable.args[0].value, unpack[1:]
-    data = ev.value(iterable, ctx)
+    data = resolve(ev, iterable, ctx)  # type: ignore[arg-type]
     if not isinstance(data, Dataset):
         return UNKNOWN
     element: Value = Seq((data.features, data.labels))
@@ -371,21 +782,279 @@ def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...],
         if not isinstance(element, Seq) or index >= len(element.items):
             return UNKNOWN
         element = element.items[index]
-    return element if unpack else UNKNOWN
+    return element
+
+
+# -- the loader table -------------------------------------------------------------------
+def _given(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> loader_table.Given:
+    """What an argument says, for the loader table: its literal, its kind, the numbers it settles."""
+    value = resolve(ev, node, ctx)
+    if not isinstance(value, (Const, Seq, Array)):
+        value = _as_array(ev, node, ctx)
+    literal = kind = None
+    if isinstance(value, Const) and (value.value is None or isinstance(value.value, (bool, int, float, str))):
+        literal = repr(value.value)
+        kind = type(value.value).__name__
+    elif isinstance(value, Seq):
+        kind = "tuple" if isinstance(node, cst.Tuple) else "list"
+    length = distinct = top = samples = None
+    if isinstance(value, Seq) and value.items and not _mutated(ev, node):
+        length = samples = len(value.items)
+        ints = [_int(item) for item in value.items]
+        if all(i is not None for i in ints):
+            distinct = len(set(ints))
+            top = max(ints) + 1  # type: ignore[type-var]
+        elif all(isinstance(item, Const) for item in value.items):
+            distinct = len({item.value for item in value.items})  # type: ignore[attr-defined]
+    if isinstance(value, Array):
+        labels = value.labels
+        samples = labels.samples
+        if labels.encoding == INTEGER and labels.value_range is not None:
+            low, high = labels.value_range
+            top = high + 1
+            if labels.num_classes is not None and labels.num_classes == high - low + 1:
+                distinct = labels.num_classes
+    return loader_table.Given(literal, kind, _int(value), length, distinct, top, samples)
+
+
+def _call_given(
+    ev: Evaluator,
+    entry_name: str,
+    entry: Dict[str, Any],
+    node: cst.Call,
+    ctx: Ctx,
+    constructor: Tuple[Tuple[str, Any], ...],
+) -> Tuple[Dict[str, loader_table.Given], Dict[str, Value]]:
+    given: Dict[str, loader_table.Given] = {}
+    values: Dict[str, Value] = {}
+    aliases = _KEYWORD_ALIASES.get(entry_name, {})
+    for name, spec in entry.get("arguments", {}).items():
+        position = spec.get("position")
+        arg = argument(node, position if position is not None else -1, name, *aliases.get(name, ()))
+        if arg is None:
+            continue
+        given[name] = _given(ev, arg.value, ctx)
+        values[name] = _as_array(ev, arg.value, ctx)
+        if values[name] is UNKNOWN:
+            values[name] = resolve(ev, arg.value, ctx)
+    for name, found in constructor:
+        if name in entry.get("constructor_arguments", {}):
+            given[name] = found
+    return given, values
+
+
+def _table_call(
+    ev: Evaluator,
+    name: str,
+    entry: Dict[str, Any],
+    node: cst.Call,
+    ctx: Ctx,
+    constructor: Tuple[Tuple[str, Any], ...] = (),
+) -> Value:
+    """A call the loader table describes, as values."""
+    if any(arg.star for arg in node.args):
+        return UNKNOWN
+    given, values = _call_given(ev, name, entry, node, ctx, constructor)
+    try:
+        tree = loader_table.resolve(entry, given)
+    except loader_table.Unknown:
+        return UNKNOWN
+    lists = [g.length for g in given.values() if g.kind in ("list", "tuple") and g.length]
+    # A list the table returns without a listed argument: subset='both' gives [train, validation].
+    pairs = [g for g in given.values() if g.literal == "'both'"]
+    length = lists[0] if len(lists) == 1 else 2 if pairs and not lists else None
+    build = _Build(Site(node), _origin(name, entry, given), values, length, _counted_at(entry, values))
+    return build.node(tree)
+
+
+def _counted_at(entry: Dict[str, Any], values: Dict[str, Value]) -> Optional[Site]:
+    """Where the sample count of an encoder's output is written: where its input was built."""
+    text = str(entry.get("returns"))
+    for name, value in values.items():
+        if f"'samples_of_argument': '{name}'" in text and isinstance(value, Array):
+            return value.labels.samples_site
+    return None
+
+
+def _origin(name: str, entry: Dict[str, Any], given: Dict[str, loader_table.Given]) -> str:
+    """How messages name where the labels come from: ``cifar10.load_data()``,
+    ``image_dataset_from_directory(label_mode='int')``, ``LabelEncoder``."""
+    if name in _ORIGINS:
+        return _ORIGINS[name]
+    if entry.get("kind") == "method" and entry["method_of"].startswith("sklearn.preprocessing."):
+        return entry["method_of"].rsplit(".", 1)[-1]
+    parts = name.split(".")
+    short = ".".join(parts[-2:]) if name.startswith("keras.datasets.") else parts[-1]
+    mode = loader_table.mode_argument(entry)
+    if mode is None:
+        return f"{short}()"
+    found = given.get(mode)
+    literal = found.literal if found is not None else loader_table.default_literal(entry, mode)
+    return f"{short}({mode}={literal})"
+
+
+class _Build:
+    """A resolved loader-table tree as values: tuples as ``Seq``, dicts and Bunches as
+    ``Record``, objects as ``LoaderObject``, datasets as ``Dataset``, leaves as ``Array``."""
+
+    def __init__(
+        self,
+        site: Site,
+        origin: str,
+        values: Dict[str, Value],
+        list_length: Optional[int],
+        counted_at: Optional[Site] = None,
+    ) -> None:
+        self.site = site
+        self.origin = origin
+        self.values = values
+        self.list_length = list_length
+        self.counted_at = counted_at or site
+
+    def node(self, tree: Any) -> Value:
+        if not isinstance(tree, dict):
+            return UNKNOWN
+        if "tuple" in tree:
+            items = tuple(self.node(item) for item in tree["tuple"])
+            fields = tree.get("fields")
+            return NamedSeq(items, tuple(fields)) if fields else Seq(items)
+        if "mapping" in tree:
+            mapping = tree["mapping"]
+            items = tuple((key, self.node(value)) for key, value in mapping.items() if key != "*")
+            default = self.node(mapping["*"]) if "*" in mapping else UNKNOWN
+            return Record(items, default, bool(tree.get("attributes")))
+        if "list" in tree:
+            if self.list_length is None:
+                return UNKNOWN
+            item = self.node(tree["list"])
+            return Seq((item,) * self.list_length)
+        if "object" in tree:
+            spec = tree["object"]
+            attributes = tuple((key, self.node(value)) for key, value in spec.get("attributes", {}).items())
+            methods = tuple((key, self.node(value.get("returns"))) for key, value in spec.get("methods", {}).items())
+            item = self.node(spec["getitem"]) if "getitem" in spec else UNKNOWN
+            return LoaderObject(spec.get("class", ""), attributes, methods, item)
+        if "dataset" in tree:
+            return self.dataset(tree["dataset"].get("element"))
+        if "labels" in tree:
+            return self.labels(tree["labels"])
+        if "features" in tree:
+            return self.features(tree["features"])
+        if "passthrough" in tree:
+            return self.values.get(tree["passthrough"], UNKNOWN)
+        if "batch_of" in tree:
+            inner = self.values.get(tree["batch_of"], UNKNOWN)
+            if isinstance(inner, LoaderObject):
+                return inner.item
+            return UNKNOWN
+        return UNKNOWN
+
+    def dataset(self, element: Any) -> Value:
+        value = self.node(element) if element is not None else UNKNOWN
+        if isinstance(value, Seq) and len(value.items) == 2:
+            return Dataset(value.items[0], value.items[1])
+        return Dataset(value if isinstance(value, Array) else UNKNOWN, UNKNOWN)
+
+    def labels(self, leaf: Dict[str, Any]) -> Value:
+        encoding = _ENCODINGS.get(leaf.get("encoding", "unknown"))
+        classes = leaf.get("classes")
+        if not isinstance(classes, int):
+            classes = None
+        value_range = leaf.get("value_range") if "value_range" in leaf else None
+        if encoding == INTEGER and "value_range" not in leaf and classes is not None:
+            value_range = [0, classes - 1]  # class ids 0..C-1
+        if leaf.get("encoding") == "binary" and value_range is None:
+            value_range = [0, 1]
+        if encoding in (ONE_HOT, MULTI_HOT, CONTINUOUS):
+            value_range = None  # a range of ids only
+        return Array(
+            Labels(
+                encoding,
+                self.origin,
+                self.site,
+                num_classes=classes if encoding in (INTEGER, ONE_HOT, MULTI_HOT) else None,
+                samples=leaf.get("samples") if isinstance(leaf.get("samples"), int) else None,
+                samples_site=self.counted_at if isinstance(leaf.get("samples"), int) else None,
+                value_range=tuple(value_range) if value_range else None,  # type: ignore[arg-type]
+                shape=self.shape(leaf, classes),
+                dtype=_leaf_dtype(leaf.get("dtype")),
+            )
+        )
+
+    def features(self, leaf: Dict[str, Any]) -> Value:
+        samples = leaf.get("samples") if isinstance(leaf.get("samples"), int) else None
+        return Array(
+            Labels(None, self.origin, self.site, samples=samples, samples_site=self.site if samples else None,
+                   shape=self.shape(leaf, None), dtype=_leaf_dtype(leaf.get("dtype")))
+        )
+
+    @staticmethod
+    def shape(leaf: Dict[str, Any], classes: Optional[int]) -> Optional[Tuple[Optional[int], ...]]:
+        shape = leaf.get("shape")
+        if not isinstance(shape, list):
+            return None
+        return tuple(classes if dim == "C" else dim if isinstance(dim, int) else None for dim in shape)
+
+
+def _leaf_dtype(dtype: Any) -> Optional[str]:
+    if not isinstance(dtype, str):
+        return None
+    if dtype in _DTYPES:
+        return _DTYPES[dtype]
+    if dtype.startswith(("int", "uint")):
+        return "int"
+    if dtype.startswith("float"):
+        return "float"
+    return None
 
 
 # -- builders ----------------------------------------------------------------------
-def _one_hot(count: Optional[int], site: Site, source: Optional[Labels], origin: str) -> Value:
+def _one_hot(
+    count: Optional[int], site: Site, source: Optional[Labels], origin: str, dtype: Optional[str] = None
+) -> Value:
     samples = source.samples if source is not None else None
     samples_site = source.samples_site if source is not None else None
-    return Array(Labels(ONE_HOT, origin, site, count, samples, samples_site))
+    return Array(Labels(ONE_HOT, origin, site, count, samples, samples_site, shape=(count,), dtype=dtype))
 
 
-def _array(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Optional[Labels]:
-    value = ev.value(node, ctx)
+def _array(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[Labels]:
+    value = _as_array(ev, node, ctx)
     if isinstance(value, Array):
         return value.labels
     return None
+
+
+def _size_dims(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[Optional[int], ...]]:
+    """The dims of a ``size`` argument; a single count that is surely an int but not a
+    literal (``len(x)``, ``x.shape[0]``, arithmetic of those) gives ``(None,)``."""
+    shape = ev.value(node, ctx)
+    dims = _dims(shape)
+    if dims is not None:
+        return dims
+    if shape is UNKNOWN and _surely_count(ev, node, ctx, 0):
+        return (None,)
+    return None
+
+
+def _surely_count(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx, depth: int) -> bool:
+    """An expression that can only be one number: ``len(...)``, ``int(...)``,
+    ``x.shape[0]``, arithmetic of such, or a name bound only to one."""
+    if depth > 4:
+        return False
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("len", "int"):
+        return not ev.bound_anywhere(node.func.value)
+    if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "shape":
+        return True
+    if isinstance(node, cst.BinaryOperation):
+        sides = (node.left, node.right)
+        return all(_int(ev.value(side, ctx)) is not None or _surely_count(ev, side, ctx, depth + 1) for side in sides)
+    if isinstance(node, cst.Name):
+        bindings = ev.bindings_at(node.value, ctx)
+        return bool(bindings) and all(
+            isinstance(b.value, cst.BaseExpression) and not b.unpack and _surely_count(ev, b.value, b.ctx, depth + 1)
+            for b in bindings
+        )
+    return False
 
 
 def _randint(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
@@ -398,48 +1067,84 @@ def _randint(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     assert high is not None
     if high <= low:
         return UNKNOWN
-    # Class ids only for a (N,) or (N, 1) size; (N, k) is a matrix (e.g. multi-hot
-    # targets) and no size is a single number.
+    # Class ids only for a (N,) or (N, 1) size; (N, k) is a matrix (0/1 columns:
+    # multi-hot targets) and no size is a single number.
     size = argument(node, 2, "size")
-    shape = ev.value(size.value, ctx) if size is not None else UNKNOWN
-    if isinstance(shape, Const):
-        dims: Tuple[Optional[int], ...] = (_int(shape),)
-    elif isinstance(shape, Seq) and shape.items:
-        dims = tuple(_int(item) for item in shape.items)
-    else:
+    dims = _size_dims(ev, size.value, ctx) if size is not None else None
+    if dims is None or any(dim is None for dim in dims[1:]):
         return UNKNOWN
-    if any(dim is None for dim in dims):
-        return UNKNOWN
-    site = Site(node)
+    return _random_ids(dims, low, high, Site(node), "np.random.randint", "int")
+
+
+def _random_ids(dims: Tuple[Optional[int], ...], low: int, high: int, site: Site, origin: str, dtype: str) -> Value:
+    samples = dims[0]
+    samples_site = site if samples is not None else None
     if dims[1:] not in ((), (1,)):
-        return Array(Labels(None, "np.random.randint", site, samples=dims[0], samples_site=site))
+        encoding = MULTI_HOT if (low, high) == (0, 2) and len(dims) == 2 else None
+        classes = dims[1] if encoding == MULTI_HOT else None
+        return Array(Labels(encoding, origin, site, classes, samples=samples, samples_site=samples_site,
+                            shape=dims[1:], dtype=dtype))
     return Array(
         Labels(
             INTEGER,
-            "np.random.randint",
+            origin,
             site,
             num_classes=high - low,
-            samples=dims[0],
-            samples_site=site,
+            samples=samples,
+            samples_site=samples_site,
             value_range=(low, high - 1),
+            shape=dims[1:],
+            dtype=dtype,
         )
     )
 
 
+def _torch_randint(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
+    """``torch.randint(high, size)`` / ``torch.randint(low, high, size)``: int64 ids."""
+    positional = [arg for arg in node.args if arg.keyword is None]
+    if any(arg.star for arg in node.args):
+        return UNKNOWN
+    size = argument(node, len(positional) - 1 if positional else -1, "size")
+    bounds = [arg for arg in positional if arg is not size]
+    low_arg = argument(node, -1, "low")
+    high_arg = argument(node, -1, "high")
+    if len(bounds) == 2:
+        low_arg, high_arg = bounds
+    elif len(bounds) == 1 and high_arg is None:
+        high_arg = bounds[0]
+    low = _int(ev.value(low_arg.value, ctx)) if low_arg is not None else 0
+    high = _int(ev.value(high_arg.value, ctx)) if high_arg is not None else None
+    if size is None or low is None or high is None or high <= low:
+        return UNKNOWN
+    dims = _size_dims(ev, size.value, ctx)
+    if dims is None or any(dim is None for dim in dims[1:]):
+        return UNKNOWN
+    return _random_ids(dims, low, high, Site(node), "torch.randint", "int")
+
+
 def _shaped(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     index, keyword, varargs = _SHAPED[qualname]
+    dims: Optional[Tuple[Optional[int], ...]]
     if varargs:
         if not node.args or node.args[0].keyword is not None or node.args[0].star:
             return UNKNOWN
-        samples = _int(ev.value(node.args[0].value, ctx))
+        positional = [arg for arg in node.args if arg.keyword is None]
+        if len(positional) == 1:
+            dims = _dims(ev.value(positional[0].value, ctx))
+        else:
+            dims = tuple(_int(ev.value(arg.value, ctx)) for arg in positional)
     else:
         arg = argument(node, index, *((keyword,) if keyword else ()))
         if arg is None:
             return UNKNOWN
-        samples = _first_dim(ev.value(arg.value, ctx))
-    if samples is None:
+        dims = _dims(ev.value(arg.value, ctx))
+    if not dims or dims[0] is None:
         return UNKNOWN
-    return Array(Labels(None, short_name(qualname), Site(node), samples=samples, samples_site=Site(node)))
+    site = Site(node)
+    shape = dims[1:] if all(dim is not None for dim in dims[1:]) else None
+    dtype = "float" if qualname.startswith(("numpy.random.", "tensorflow.random.", "torch.rand")) else None
+    return Array(Labels(None, short_name(qualname), site, samples=dims[0], samples_site=site, shape=shape,
+                        dtype=dtype))
 
 
 def _argmax(ev: Evaluator, node: cst.Call, ctx: Ctx, index: int, receiver: Optional[Array] = None) -> Value:
@@ -456,84 +1161,8 @@ def _argmax(ev: Evaluator, node: cst.Call, ctx: Ctx, index: int, receiver: Optio
     value_range = (0, count - 1) if count else None
     samples = source.samples if source is not None else None
     samples_site = source.samples_site if source is not None else None
-    return Array(Labels(INTEGER, "argmax", Site(node), count, samples, samples_site, value_range))
-
-
-def _load_data(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
-    name = qualname.split(".")[-2]
-    count = _DATASET_CLASSES.get(name)
-    if count is None:
-        return UNKNOWN
-    if name == "cifar100":
-        mode = argument(node, 0, "label_mode")
-        if mode is not None:
-            mode_value = ev.value(mode.value, ctx)
-            if mode_value == Const("coarse"):
-                count = 20
-            elif mode_value != Const("fine"):
-                return UNKNOWN
-    labels = Labels(INTEGER, f"{name}.load_data()", Site(node), num_classes=count, value_range=(0, count - 1))
-    split = Seq((UNKNOWN, Array(labels)))
-    return Seq((split, split))
-
-
-def _label_mode(ev: Evaluator, arg: Optional[cst.Arg], default: str, ctx: Ctx) -> Optional[str]:
-    if arg is None:
-        return default
-    value = ev.value(arg.value, ctx)
-    if isinstance(value, Const) and isinstance(value.value, str):
-        return value.value
-    return None
-
-
-def _mode_labels(mode: Optional[str], count: Optional[int], origin: str, site: Site) -> Value:
-    if mode == "int" or mode == "sparse":
-        value_range = (0, count - 1) if count else None
-        return Array(Labels(INTEGER, origin, site, count, value_range=value_range))
-    if mode == "binary":
-        return Array(Labels(INTEGER, origin, site, 2, value_range=(0, 1)))
-    if mode == "categorical":
-        return Array(Labels(ONE_HOT, origin, site, count))
-    return UNKNOWN
-
-
-def _directory_dataset(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
-    labels_arg = argument(node, 1, "labels")
-    if labels_arg is not None and ev.value(labels_arg.value, ctx) != Const("inferred"):
-        return UNKNOWN  # explicit label lists (or labels=None): not followed
-    mode = _label_mode(ev, argument(node, 2, "label_mode"), "int", ctx)
-    names = argument(node, 3, "class_names")
-    count = None
-    if names is not None:
-        names_value = ev.value(names.value, ctx)
-        if not isinstance(names_value, Seq):
-            return UNKNOWN
-        count = len(names_value.items)
-    origin = f"{short_name(qualname)}(label_mode={mode!r})"
-    dataset = Dataset(UNKNOWN, _mode_labels(mode, count, origin, Site(node)))
-    subset = argument(node, -1, "subset")  # its position differs between the three loaders
-    if subset is not None:
-        subset_value = ev.value(subset.value, ctx)
-        if subset_value == Const("both"):
-            return Seq((dataset, dataset))
-        if not isinstance(subset_value, Const):
-            return UNKNOWN
-    return dataset
-
-
-def _flow(ev: Evaluator, method: str, node: cst.Call, ctx: Ctx) -> Value:
-    classes_index, mode_index = _FLOW_METHODS[method]
-    mode = _label_mode(ev, argument(node, mode_index, "class_mode"), "categorical", ctx)
-    count = None
-    classes = argument(node, classes_index, "classes")
-    if classes is not None:
-        classes_value = ev.value(classes.value, ctx)
-        if isinstance(classes_value, Seq):
-            count = len(classes_value.items)
-        elif classes_value != Const(None):
-            return UNKNOWN
-    origin = f"{method}(class_mode={mode!r})"
-    return Dataset(UNKNOWN, _mode_labels(mode, count, origin, Site(node)))
+    return Array(Labels(INTEGER, "argmax", Site(node), count, samples, samples_site, value_range, shape=(),
+                        dtype="int"))
 
 
 def _train_test_split(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
@@ -545,15 +1174,82 @@ def _train_test_split(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
             arrays.append(arg.value)
     outputs: List[Value] = []
     for array in arrays:
-        value = ev.value(array, ctx)
-        if not isinstance(value, Array):
-            literal = _literal_through_names(ev, array, ctx)
-            value = literal if literal is not None else UNKNOWN
+        value = _as_array(ev, array, ctx)
         if isinstance(value, Array):
             # Both parts keep the encoding; their sample counts are not literal.
             value = Array(replace(value.labels, samples=None, samples_site=None))
         outputs.extend((value, value))
     return Seq(tuple(outputs))
+
+
+def _shuffle(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
+    """``sklearn.utils.shuffle(x, y)``: the same arrays in one new order (one array alone for one)."""
+    arrays = []
+    for arg in node.args:
+        if arg.star:
+            return UNKNOWN
+        if arg.keyword is None:
+            arrays.append(_as_array(ev, arg.value, ctx))
+    count_arg = argument(node, -1, "n_samples")
+    if count_arg is not None:
+        count = _int(ev.value(count_arg.value, ctx))
+        site = Site(node)
+        arrays = [_with_samples(a, count, site) if isinstance(a, Array) else UNKNOWN for a in arrays]
+    if not arrays:
+        return UNKNOWN
+    return arrays[0] if len(arrays) == 1 else Seq(tuple(arrays))
+
+
+def _concatenate(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
+    """``np.concatenate([a, b])`` along the sample axis of arrays encoded alike."""
+    arg = argument(node, 0, "arrays")
+    axis = argument(node, 1, "axis")
+    if arg is None or (axis is not None and _int(ev.value(axis.value, ctx)) != 0):
+        return UNKNOWN
+    if not isinstance(arg.value, (cst.List, cst.Tuple)) or not arg.value.elements:
+        return UNKNOWN
+    parts: List[Labels] = []
+    for element in arg.value.elements:
+        if isinstance(element, cst.StarredElement):
+            return UNKNOWN
+        found = _array(ev, element.value, ctx)
+        if found is None or found.encoding in (None, MIXED):
+            return UNKNOWN
+        parts.append(found)
+    first = parts[0]
+    for other in parts[1:]:
+        if (other.encoding, other.num_classes, other.shape) != (first.encoding, first.num_classes, first.shape):
+            return UNKNOWN
+    counts = [p.samples for p in parts]
+    samples = sum(counts) if all(c is not None for c in counts) else None  # type: ignore[misc]
+    ranges = [p.value_range for p in parts]
+    value_range = None
+    if all(r is not None for r in ranges):
+        value_range = (min(r[0] for r in ranges), max(r[1] for r in ranges))  # type: ignore[index]
+    site = Site(node)
+    return Array(replace(first, samples=samples, samples_site=site if samples is not None else None,
+                         value_range=value_range))
+
+
+def _index_array(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
+    """``np.random.permutation(n)``, ``np.arange(n)``: indices over the samples."""
+    if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+        return UNKNOWN
+    value = ev.value(node.args[0].value, ctx)
+    return Indices(_int(value))
+
+
+def _placeholder(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
+    """``tf.compat.v1.placeholder(dtype, shape=None, name=None)``."""
+    arg = argument(node, 1, "shape")
+    shape: Optional[Tuple[Optional[int], ...]] = None
+    if arg is not None:
+        value = ev.value(arg.value, ctx)
+        if isinstance(value, Seq) and all(isinstance(item, Const) for item in value.items):
+            items = [item.value for item in value.items]  # type: ignore[attr-defined]
+            if all(item is None or type(item) is int for item in items):
+                shape = tuple(items)
+    return Placeholder(Site(node), shape)
 
 
 def _from_tensor_slices(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
@@ -583,14 +1279,15 @@ def _dataset_map(ev: Evaluator, dataset: Dataset, node: cst.Call, ctx: Ctx) -> V
     first = y_out.args[0].value if isinstance(y_out, cst.Call) and y_out.args else None
     if isinstance(y_out, cst.Call) and isinstance(first, cst.Name) and first.value == params[1]:
         callee = ev.value(y_out.func, ctx)
-        if isinstance(callee, LibRef) and callee.qualname in _CASTS:
+        qualname = normal(callee.qualname) if isinstance(callee, LibRef) else None
+        if qualname in _CASTS:
             return Dataset(features, dataset.labels)
-        if isinstance(callee, LibRef) and callee.qualname in _ONE_HOT_OPS and not _mentions(y_out.args[1:], params):
-            index, names, axis_index = _ONE_HOT_OPS[callee.qualname]
+        if qualname in _ONE_HOT_OPS and not _mentions(y_out.args[1:], params):
+            index, names, axis_index = _ONE_HOT_OPS[qualname]  # type: ignore[index]
             if argument(y_out, axis_index, "axis") is not None:
                 return Dataset(features, UNKNOWN)
             count, _ = _int_arg(ev, y_out, index, names, ctx)
-            return Dataset(features, _one_hot(count, Site(y_out), None, short_name(callee.qualname)))
+            return Dataset(features, _one_hot(count, Site(y_out), None, short_name(qualname)))  # type: ignore[arg-type]
     return Dataset(features, UNKNOWN)
 
 
@@ -666,13 +1363,14 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
     if scalars:
         numbers = [_number(s) for s in scalars]
         if not all(isinstance(n, int) for n in numbers):
-            return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
+            return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site, shape=(),
+                                dtype="float"))
         ints = [int(n) for n in numbers]  # type: ignore[arg-type]
         if len(ints) > 1 and set(ints) <= {0, 1} and ints.count(1) == 1:
             # [0, 0, 1]: class ids, or one one-hot row (``cce(y_true=[0, 0, 1], ...)``): not known
             return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
         return Array(Labels(INTEGER, "the literal labels", site, samples=samples, samples_site=site,
-                            value_range=(min(ints), max(ints))))
+                            value_range=(min(ints), max(ints)), shape=(), dtype="int"))
     widths = set()
     one_hot = True
     for row in rows:
@@ -687,15 +1385,15 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
             one_hot = False  # multi-hot rows or features: only the sample count is known
     if len(widths) != 1:
         return None
-    if not one_hot:
-        return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
     width = widths.pop()
+    if not one_hot:
+        return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site, shape=(width,)))
     if width == 1:
         ints = [int(_number(r.elements[0].value)) for r in rows]  # type: ignore[union-attr,arg-type]
         return Array(Labels(INTEGER, "the literal labels", site, samples=samples, samples_site=site,
-                            value_range=(min(ints), max(ints))))
+                            value_range=(min(ints), max(ints)), shape=(1,), dtype="int"))
     return Array(Labels(ONE_HOT, "the literal one-hot rows", site, num_classes=width, samples=samples,
-                        samples_site=site))
+                        samples_site=site, shape=(width,)))
 
 
 def _literal_through_names(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx, depth: int = 0) -> Optional[Value]:
@@ -721,21 +1419,50 @@ def _literal_through_names(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx, de
 
 
 def _as_array(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Value:
-    value = ev.value(node, ctx)
+    value = resolve(ev, node, ctx)
     if isinstance(value, (Array, Dataset)):
         return value
     literal = _literal_through_names(ev, node, ctx)
     return literal if literal is not None else UNKNOWN
 
 
+# -- what the extractors ask -----------------------------------------------------------
 def labels_of(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[Labels]:
+    """The label facts of what ``node`` holds, if it is an array the domain knows."""
     value = _as_array(ev, node, ctx)
     return value.labels if isinstance(value, Array) else None
+
+
+def value_of(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Value:
+    """What ``node`` holds, with the attributes of loader results followed (see ``resolve``)."""
+    return resolve(ev, node, ctx)
+
+
+def target_loss(value: Value, site: Site) -> Optional[LossSpec]:
+    """The spec of an element-wise Keras loss given to ``compile(loss=...)``, if ``value`` is one."""
+    if isinstance(value, TargetLoss) and value.library == "keras":
+        return value.spec
+    if isinstance(value, Const) and isinstance(value.value, str) and value.value in REGRESSION_STRINGS:
+        return LossSpec(REGRESSION, None, repr(value.value), site)
+    if isinstance(value, LibRef) and value.qualname in REGRESSION_FUNCTIONS:
+        return LossSpec(REGRESSION, None, short_name(value.qualname), site)
+    return None
 
 
 class LabelsDomain(Domain):
     name = "labels"
     checked_against = CHECKED_AGAINST
+
+    def call(self, node: cst.Call, ctx: Ctx) -> Optional[Value]:
+        """``mnist.train.next_batch(n)``: a method of an object reached through attributes,
+        which the evaluator itself does not follow."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)):
+            return None
+        receiver = resolve(self.ev, func.value, ctx)
+        if isinstance(receiver, (LoaderObject, Dataset, Array)):
+            return _method(self.ev, receiver, func.attr.value, node, ctx)
+        return None
 
     def library_call(self, qualname: str, node: cst.Call, ctx: Ctx) -> Optional[Value]:
         found = _library_call(self.ev, qualname, node, ctx)

@@ -278,7 +278,10 @@ class TorchDomain(Domain):
         callee = self.ev.value(func, ctx)
         if isinstance(callee, LibRef):
             if callee.qualname.startswith("torch."):
-                return self._library_call(callee.qualname, node, ctx)
+                found = self._library_call(callee.qualname, node, ctx)
+                # What this domain does not model (``torch.randint``, ``F.one_hot``,
+                # ``DataLoader``) is left to the other domains' ``library_call``.
+                return None if found is UNKNOWN else found
             return None
         if isinstance(callee, TorchModel):
             return UNKNOWN if self._is_mutated(func) else callee.called()
