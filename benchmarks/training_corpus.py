@@ -45,7 +45,7 @@ import sys
 from pathlib import Path
 from dataclasses import dataclass
 from string import Template
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 PER_FOLDER = 20
 DEFAULT_SEED = 15
