@@ -57,10 +57,10 @@ Made = Tuple[str, str, Optional[str]]
 
 
 class Rng:
-    """Only ``random.Random.random`` is used: its sequence for an integer seed is
-    the same on every Python version (``choice``/``randrange`` have changed)."""
+    """Only ``random.Random.random`` is used: its sequence for an integer or str
+    seed is the same on every Python version (``choice``/``randrange`` have changed)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: "int | str") -> None:
         import random
 
         self._random = random.Random(seed)
@@ -1275,6 +1275,104 @@ def extras(rng: Rng, fw: str, ctx: object, size: int) -> Tuple[List[str], List[s
     return [make() for _, make, _ in picked], [imp for _, _, imps in picked for imp in imps]
 
 
+# -- prose --------------------------------------------------------------------------------------------
+
+# Tutorials and example scripts explain each step in comments, often at length;
+# scripts written for one project say little.  Prose costs flake8 (a check per
+# physical line) more than LibCST (one token per comment), so it moves the ratio.
+PROSE = {
+    "data": (
+        "The pixel values are scaled to the [0, 1] range before training.",
+        "We keep a held-out split that the model never sees while it trains.",
+        "Shuffling matters here: the raw file is sorted by class.",
+        "Each sample is a fixed-size array, so the whole set fits in memory.",
+        "Labels are integers from 0 to the number of classes minus one.",
+        "Missing values are dropped rather than imputed; there are only a few of them.",
+        "The features are standardised with statistics from the training split only.",
+        "Loading takes a few seconds the first time, while the archive is downloaded and cached.",
+    ),
+    "model": (
+        "The architecture is deliberately small so that it trains in minutes on a CPU.",
+        "Dropout between the dense layers keeps the network from memorising the training set.",
+        "Batch normalisation after the convolutions lets us use a larger learning rate.",
+        "The last layer has one unit per class.",
+        "Wider layers did not help in our experiments, so we kept the model narrow.",
+        "The builder is a function so that every experiment starts from fresh weights.",
+        "Pooling halves the spatial size at each block while the number of filters doubles.",
+    ),
+    "loss": (
+        "A custom loss only needs to take the true labels and the predictions and return a loss per sample.",
+        "Clipping the predictions keeps the logarithm away from zero.",
+        "The weighting term counts the rare class more heavily.",
+        "Reducing over the last axis leaves one value per sample, which Keras then averages.",
+    ),
+    "train": (
+        "Training stops early when the validation loss stops improving.",
+        "The best weights are written to disk so that a crash does not lose the run.",
+        "A batch size of a few dozen samples is a reasonable default for this amount of data.",
+        "The learning rate is halved whenever the validation loss plateaus.",
+        "We evaluate on the test split once, at the very end.",
+        "On a GPU each epoch takes a few seconds; on a laptop CPU, about a minute.",
+        "The history object keeps the loss and metrics of every epoch for plotting.",
+    ),
+    "helpers": (
+        "These helpers are not specific to this model and are shared across experiments.",
+        "Seeding every generator makes two runs with the same settings give the same numbers.",
+        "Plots go to a file rather than a window, so the script also runs on a server.",
+        "The configuration is saved next to the results so that every run can be reproduced.",
+    ),
+}
+TITLES = {"data": "Prepare the data", "model": "Build the model", "loss": "Define the loss",
+          "train": "Train and evaluate", "helpers": "Utilities"}
+
+
+def _topic(part: str) -> str:
+    if any(word in part for word in ("load_data", "read_csv", "DataLoader(", "make_dataset", "datasets.")):
+        return "data"
+    if "y_true, y_pred" in part or "losses.Loss" in part:
+        return "loss"
+    if any(word in part for word in (".fit(", "train_step", "optimizer.step", "def main")):
+        return "train"
+    if any(word in part for word in ("def build", "nn.Module", "Model):", "Sequential(")):
+        return "model"
+    return "helpers"
+
+
+def narrate(rng: Rng, parts: List[str]) -> List[str]:
+    """Comment blocks before the parts of a script: none, a line, or a tutorial's paragraphs."""
+    level = rng.choice(("none", "none", "terse", "terse", "tutorial"))
+    if level == "none":
+        return parts
+    out = parts[:2]  # the docstring and the imports stay as they are
+    for part in parts[2:]:
+        if not part.strip() or (level == "terse" and not rng.chance(0.5)):
+            out.append(part)
+            continue
+        topic = _topic(part)
+        if level == "terse":
+            block = [rng.choice(PROSE[topic])]
+        else:
+            block = [f"## {TITLES[topic]}", ""]
+            for _ in range(rng.between(1, 3)):
+                block += _wrap(" ".join(rng.sample(PROSE[topic], rng.between(2, 3))), 76) + [""]
+            block.pop()
+        comment = "\n".join(("# " + line) if line else "#" for line in block)
+        body = part.lstrip("\n")
+        out.append("\n\n" + comment + "\n" + body)
+    return out
+
+
+def _wrap(text: str, width: int) -> List[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
+
+
 # -- whole files --------------------------------------------------------------------------------------
 
 
@@ -1302,7 +1400,7 @@ def tail_variants(rng: Rng) -> int:
     return 0
 
 
-def keras_script(rng: Rng, index: int) -> Made:
+def keras_script(rng: Rng, index: int, prose: Rng) -> Made:
     ctx = KerasCtx(rng)
     if rng.chance(BUG_RATE):
         options = ["LL305"]
@@ -1355,10 +1453,10 @@ def keras_script(rng: Rng, index: int) -> Made:
             out.append("\n\nif __name__ == \"__main__\":\n" + keras_compile_fit(ctx, indent_by=1))
         else:
             out.append(keras_compile_fit(ctx))
-    return f"train_{kind}_{ctx.dataset.split('.')[0]}", "".join(out), ctx.bug
+    return f"train_{kind}_{ctx.dataset.split('.')[0]}", "".join(narrate(prose, out)), ctx.bug
 
 
-def torch_script(rng: Rng, index: int) -> Made:
+def torch_script(rng: Rng, index: int, prose: Rng) -> Made:
     ctx = TorchCtx(rng)
     if rng.chance(BUG_RATE):
         ctx.bug = "LL401" if ctx.task == "multiclass" else "LL403" if ctx.task == "binary" else None
@@ -1386,10 +1484,10 @@ def torch_script(rng: Rng, index: int) -> Made:
     out.extend(parts[len(parts) // 2:])
     build, _ = torch_criterion(ctx)
     out.append(torch_main(ctx, has_module_criterion=bool(build) and f"\n{build}\n" in body))
-    return f"train_torch_{ctx.data}_{ctx.task}", "".join(out), ctx.bug
+    return f"train_torch_{ctx.data}_{ctx.task}", "".join(narrate(prose, out)), ctx.bug
 
 
-def keras_module(rng: Rng, index: int) -> Made:
+def keras_module(rng: Rng, index: int, prose: Rng) -> Made:
     """A ``models.py``/``losses.py`` beside the scripts: builders and losses, no training."""
     ctx = KerasCtx(rng)
     if ctx.style == "direct":
@@ -1418,7 +1516,7 @@ def keras_module(rng: Rng, index: int) -> Made:
     return "models", "".join(out), None
 
 
-KINDS: Tuple[Tuple[float, Callable[[Rng, int], Made]], ...] = (
+KINDS: Tuple[Tuple[float, Callable[[Rng, int, Rng], Made]], ...] = (
     (0.55, keras_script),
     (0.35, torch_script),
     (0.10, keras_module),
@@ -1442,7 +1540,8 @@ def generate(index: int, seed: int = DEFAULT_SEED) -> CorpusFile:
         if pick < total:
             make = maker
             break
-    stem, source, bug = make(rng, index)
+    # Comments come from a stream of their own: the code of file i does not depend on them.
+    stem, source, bug = make(rng, index, Rng(f"prose {seed} {index}"))
     compile(source, f"<corpus file {index}>", "exec")  # a generator bug must not pass as a benchmark
     return CorpusFile(f"proj_{index // PER_FOLDER:03d}/{stem}_{index:04d}.py", source, bug)
 
