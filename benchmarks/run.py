@@ -1,6 +1,6 @@
 """How much flake8-losslint adds to a flake8 run, and how fast ``losslint check`` is.
 
-    python benchmarks/run.py                  # three corpora of ~45k lines, 5 runs (~15 min on 2 CPUs)
+    python benchmarks/run.py                  # three corpora of ~45k lines, 5 rounds (~20 min on 2 busy CPUs)
     python benchmarks/run.py --only training --runs 9
     python benchmarks/run.py --tree           # losslint check vs flake8 -j auto on a 1,000-file tree
 
