@@ -5,8 +5,8 @@ Shared by the flake8 plugin and the ``losslint`` command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, List, Optional
+from dataclasses import dataclass, replace
+from typing import Any, List, Optional, Tuple
 
 import libcst as cst
 
@@ -19,10 +19,9 @@ from .source.guard import check_parsable, gc_paused
 from .source.prefilter import worth_parsing
 from .source.target import NONE, Target, installed, pinned
 
-__all__ = ["Analysis", "Report", "analyze", "analyze_module", "analyze_notebook", "examine", "parse"]
+__all__ = ["Analysis", "Report", "analyze", "analyze_file", "analyze_module", "analyze_notebook", "examine", "parse"]
 
 
-@gc_paused()
 def analyze(
     source: str,
     runtime: Optional[Any] = None,
@@ -42,9 +41,27 @@ def analyze(
     Raises whatever parsing or analysis raises; callers decide what a failure
     means (the flake8 plugin swallows it).
     """
+    return analyze_file(source, runtime, line_map, path, target).reports
+
+
+@gc_paused()
+def analyze_file(
+    source: str,
+    runtime: Optional[Any] = None,
+    line_map: Optional[LineMap] = None,
+    path: Optional[str] = None,
+    target: Optional[Target] = None,
+) -> "Analysis":
+    """``analyze``, with the facts and the sibling modules the analysis read (for the result cache)."""
     if not worth_parsing(source):
-        return []
-    return analyze_module(parse(source), runtime, line_map, path, target)
+        return Analysis(Facts(), [])
+    module = parse(source)
+    analysis = examine(module, line_map, path, target)
+    if runtime is not None and analysis.reports:
+        from .runtime import confirm  # never raises: on failure, the static reports and a notice
+
+        return replace(analysis, reports=confirm(analysis.reports, runtime))
+    return analysis
 
 
 def analyze_notebook(
@@ -86,6 +103,7 @@ def analyze_module(
 class Analysis:
     facts: Facts
     reports: List[Report]
+    reads: Tuple[Tuple[str, str], ...] = ()  # (path, content hash) of each sibling module read
 
 
 def examine(
@@ -100,4 +118,5 @@ def examine(
     project = Project(path) if path else None
     given = target if target is not None and target.known else (pinned(path) if path else NONE)
     facts = extract(module, project, given, installed())
-    return Analysis(facts, resolve(run_rules(facts), Positions(module), line_map, path))
+    reports = resolve(run_rules(facts), Positions(module), line_map, path)
+    return Analysis(facts, reports, tuple(dict.fromkeys(project.read)) if project is not None else ())

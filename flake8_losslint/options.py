@@ -66,6 +66,11 @@ SHARED_OPTIONS: Tuple[Option, ...] = (
         "with --losslint-runtime: also show refuted findings, and findings that were not checked",
     ),
     Option(
+        "--losslint-no-cache",
+        "do not read or write the cache of findings (kept per file in the user cache directory, "
+        "$XDG_CACHE_HOME/flake8-losslint or $FLAKE8_LOSSLINT_CACHE_DIR)",
+    ),
+    Option(
         "--losslint-target-version",
         "the library versions the checked code is written for, e.g. tensorflow=1.15,keras=2.4 "
         "(default: the project's pins, then what the file shows, then the installed versions)",

@@ -21,6 +21,7 @@ class LossLintChecker:
     debug = False
     runtime: Any = None  # flake8_losslint.runtime.Settings when --losslint-runtime is on
     target: Any = None  # source.target.Target from --losslint-target-version
+    cache = True  # --losslint-no-cache turns it off
 
     def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
         # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
@@ -37,6 +38,7 @@ class LossLintChecker:
         cls.debug = bool(getattr(options, "losslint_debug", False))
         cls.runtime = runtime_settings(options)
         cls.target = target_of(options)
+        cls.cache = not getattr(options, "losslint_no_cache", False)
 
     def _path(self) -> Optional[str]:
         """The file on disk, for following imports of its sibling modules (None for stdin)."""
@@ -48,10 +50,21 @@ class LossLintChecker:
         source = "".join(self.lines)
         if not worth_parsing(source):
             return  # before importing LibCST: a run over files without ML code never pays for it
-        try:
-            from .engine import analyze  # imports LibCST (about 0.3 s), once per process
+        path = self._path()
+        slot = None
+        if self.cache and self.runtime is None:  # runtime evidence has a cache of its own
+            from .resultcache import Slot
 
-            reports = analyze(source, self.runtime, path=self._path(), target=self.target)
+            slot = Slot("flake8", path, source, {}, self.target)
+            kept = slot.load()
+            if kept is not None and all(_is_row(row) for row in kept):
+                for line, col, text in kept:
+                    yield line, col, text, type(self)
+                return
+        try:
+            from .engine import analyze_file  # imports LibCST (about 0.3 s), once per process
+
+            analysis = analyze_file(source, self.runtime, path=path, target=self.target)
         except TooComplex as error:
             # Say so, once for the file: its LL findings are not silently missing.
             print(f"flake8-losslint: {self.filename} not checked: {error}", file=sys.stderr)
@@ -61,8 +74,21 @@ class LossLintChecker:
                 print(f"flake8-losslint: failed on {self.filename}", file=sys.stderr)
                 traceback.print_exc()
             return
-        for report in reports:
-            yield report.line, report.col, report.text, type(self)
+        rows = [(report.line, report.col, report.text) for report in analysis.reports]
+        if slot is not None:
+            slot.store([list(row) for row in rows], analysis.reads)
+        for line, col, text in rows:
+            yield line, col, text, type(self)
+
+
+def _is_row(row: Any) -> bool:
+    return (
+        isinstance(row, list)
+        and len(row) == 3
+        and type(row[0]) is int
+        and type(row[1]) is int
+        and isinstance(row[2], str)
+    )
 
 
 __all__: List[str] = ["LossLintChecker"]

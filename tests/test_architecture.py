@@ -26,7 +26,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("rules",),
     ("report",),
     ("runtime",),
-    ("engine",),
+    ("engine", "resultcache"),
     ("fixes",),
     ("noqa", "options", "docs", "plugin", "cli", "__main__"),
 ]

@@ -46,8 +46,8 @@ from flake8.main.cli import main
 def broken(*args, **kwargs):
     raise RuntimeError("simulated analysis bug")
 
-engine.analyze = broken
-sys.exit(main(["--select", "LL", "-j", "1", *sys.argv[1:]]))
+engine.analyze_file = broken
+sys.exit(main(["--select", "LL", "-j", "1", "--losslint-no-cache", *sys.argv[1:]]))
 """
 
 

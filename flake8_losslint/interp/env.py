@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..syntax.collect import Ctx, Scope
@@ -22,6 +22,13 @@ class Frame:
     values: Tuple[Tuple[str, Value], ...]
     call: Optional[Site] = None
 
+    def __post_init__(self) -> None:
+        # Frames key the evaluator's memo: hash the values once, not on every look-up.
+        object.__setattr__(self, "_hash", hash((id(self.scope), self.values, self.call)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
+
     def get(self, name: str) -> Value:
         for key, value in self.values:
             if key == name:
@@ -34,6 +41,12 @@ class Env:
     """A calling context: the frames of the functions being evaluated, outermost first."""
 
     frames: Tuple[Frame, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(self.frames))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
 
     def frame(self, scope: Scope) -> Optional[Frame]:
         for frame in reversed(self.frames):
@@ -53,4 +66,4 @@ def in_env(ctx: Ctx, env: Optional[Env]) -> Ctx:
     """``ctx`` evaluated in the calling context ``env`` (as far as its scope sees it)."""
     if env is not None:
         env = env.restrict(ctx.scope)
-    return ctx if ctx.env is env else replace(ctx, env=env)
+    return ctx if ctx.env is env else Ctx(ctx.scope, ctx.order, ctx.path, env)

@@ -78,6 +78,8 @@ class Evaluator:
         self._live_calls: Optional[List[CallSite]] = None
         self.imports = collected.imports
         self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
+        self._parameter_reads = 0
+        self._parameter_dependent: Set[Tuple[int, Optional[Env]]] = set()
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
         self._depth = 0
         self._receivers: Dict[FrozenSet[str], FrozenSet[str]] = {}
@@ -136,7 +138,7 @@ class Evaluator:
             from .versions import decide
 
             self._dead = set()
-            versions = self.versions()
+            versions = self.versions() if self.collected.version_tests else {}
             if versions:
                 for node, ctx, body, orelse in self.collected.version_tests:
                     verdict = decide(self, node.test, ctx, versions)
@@ -158,21 +160,33 @@ class Evaluator:
         return self._by_name[name]
 
     # -- entry point ---------------------------------------------------------
+    @property
+    def parameter_reads(self) -> int:
+        """A count that grows whenever a value read a parameter of its function without
+        knowing its call (memoised values count again): a fact whose evaluation left it
+        unchanged is the same on every call path."""
+        return self._parameter_reads
+
     def value(self, node: cst.CSTNode, ctx: Ctx) -> Value:
         key = (id(node), ctx.env)
         found = self._memo.get(key)
         if found is not None:
+            if key in self._parameter_dependent:
+                self._parameter_reads += 1
             return found
         if key in self._busy or self._depth > _MAX_DEPTH:
             return UNKNOWN
         self._busy.add(key)
         self._depth += 1
+        reads = self._parameter_reads
         try:
             result = self._evaluate(node, ctx)
         finally:
             self._depth -= 1
             self._busy.discard(key)
         self._memo[key] = result
+        if self._parameter_reads != reads:
+            self._parameter_dependent.add(key)
         return result
 
     def _evaluate(self, node: cst.CSTNode, ctx: Ctx) -> Value:
@@ -287,7 +301,10 @@ class Evaluator:
         if node is None:
             if binding.param:
                 frame = use.env.frame(use.scope) if use.env is not None else None
-                return frame.get(name) if frame is not None else UNKNOWN
+                if frame is None:
+                    self._parameter_reads += 1
+                    return UNKNOWN
+                return frame.get(name)
             if binding.iterable is not None:
                 return self._ask("loop_element", binding.iterable, binding.unpack, in_env(binding.ctx, use.env))
             return UNKNOWN

@@ -156,10 +156,14 @@ class Project:
         if key in self._summaries:
             found = self._summaries[key]
             if found is None or _current(found):
+                if found is not None:
+                    self.read.extend(found.reads)
                 return found
         self._summaries[key] = None  # a module importing itself reads as unknown
         found = self._load(path, data, digest)
         self._summaries[key] = found
+        if found is not None:
+            self.read.extend(found.reads)  # what it read counts as read here too
         return found
 
     def _load(self, path: str, data: bytes, digest: str) -> Optional[Summary]:

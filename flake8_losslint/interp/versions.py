@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 import libcst as cst
 
 from ..source.target import CANDIDATES, Target
-from ..syntax.names import dotted_name
+from ..syntax.names import canonical, dotted_name
 from .domains import api_names
 from .values import LibRef
 
@@ -227,10 +227,16 @@ def _exits(body: cst.BaseSuite) -> bool:
 
 def _tf1_api(ev: "Evaluator") -> Optional[str]:
     """A ``tf.X`` reference (module-level TensorFlow, ``tf.train``, ``tf.contrib``) that only TF 1 has."""
-    for node, ctx, _ in ev.collected.dotted_attributes:
-        value = ev.value(node, ctx)
-        if not isinstance(value, LibRef):
+    imports = ev.collected.imports
+    for node, _, _ in ev.collected.dotted_attributes:
+        # Read through the imports alone: evaluating every attribute of a file costs more
+        # than this question is worth (a local name shadowing ``tf`` is rare enough).
+        dotted = dotted_name(node) or ""
+        head, _, rest = dotted.partition(".")
+        base = imports.lookup(head)
+        if base is None or not base.startswith("tensorflow") or not rest:
             continue
+        value = LibRef(canonical(f"{base}.{rest}"))
         module, _, name = value.qualname.rpartition(".")
         if module == "tensorflow.contrib" or value.qualname == "tensorflow.contrib":
             return "tf.contrib"
@@ -242,10 +248,13 @@ def _tf1_api(ev: "Evaluator") -> Optional[str]:
 
 
 def _keras2_usage(ev: "Evaluator") -> Optional[str]:
-    for node, ctx, _ in ev.collected.dotted_attributes:
-        value = ev.value(node, ctx)
-        if isinstance(value, LibRef) and value.qualname in _KERAS2_NAMES:
-            return value.qualname
+    imports = ev.collected.imports
+    for node, _, _ in ev.collected.dotted_attributes:
+        dotted = dotted_name(node) or ""
+        head, _, rest = dotted.partition(".")
+        base = imports.lookup(head)
+        if base is not None and rest and canonical(f"{base}.{rest}") in _KERAS2_NAMES:
+            return canonical(f"{base}.{rest}")
     for statement, _ in ev.collected.import_froms:
         module = dotted_name(statement.module) if statement.module is not None else None
         if not module or not module.startswith("keras."):
@@ -256,7 +265,7 @@ def _keras2_usage(ev: "Evaluator") -> Optional[str]:
             for alias in statement.names:
                 if f"{module}.{dotted_name(alias.name)}" in _KERAS2_NAMES:
                     return f"{module}.{dotted_name(alias.name)}"
-    for site in ev.calls:
+    for site in ev.collected.calls:  # all of them: which code is live depends on this answer
         func = site.node.func
         if isinstance(func, cst.Attribute) and func.attr.value in _KERAS2_METHODS:
             return func.attr.value

@@ -111,6 +111,8 @@ def resolve(
     first is kept (a fact that holds on every path comes before its per-call twins);
     findings outside every cell of a notebook are dropped."""
     reports: Dict[Tuple[int, int, str], Report] = {}
+    findings = list(findings)
+    positions.want(site for finding in findings for site in (finding.site, *(ref.site for ref in finding.message.related)))
     for finding in findings:
         if isinstance(finding.site.node, ExternalPosition):
             continue  # it is reported when that file is checked

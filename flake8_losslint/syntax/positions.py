@@ -1,30 +1,110 @@
-"""Line and column of the nodes of a module (LibCST's position pass, run once, on demand)."""
+"""Line and column of the nodes a finding names.
+
+LibCST's ``PositionProvider`` records a range for every node of the module, which
+costs more than two parses of it.  A finding names a handful of nodes, so this
+runs LibCST's plain code generation once and notes the position of just those,
+the way ``PositionProvider`` defines it: where the node records its syntactic
+position (leading whitespace and comments excluded, or the start of the child it
+names), else where its code starts.  ``tests/test_positions.py`` checks that the
+two agree on every node of real files.
+"""
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+import re
+from contextlib import contextmanager
+from typing import Dict, Iterable, Iterator, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._nodes.internal import CodegenState  # the state code generation reports to
 
 from ..terms import Site
 
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+Position = Tuple[int, int]  # 1-based line, 0-based column
+
+
+class _Noting(CodegenState):
+    """Code generation that counts lines and columns and notes where the wanted nodes start."""
+
+    def __init__(self, module: cst.Module, wanted: Set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.wanted = wanted
+        self.found: Dict[int, Position] = {}
+        self.opened: Dict[int, Position] = {}
+        self.line = 1
+        self.column = 0
+
+    def _advance(self, value: str) -> None:
+        if "\n" not in value and "\r" not in value:
+            self.column += len(value)
+            return
+        segments = _NEWLINE.split(value)
+        self.line += len(segments) - 1
+        self.column = len(segments[-1])
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:
+            self._advance(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self._advance(value)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted:
+            self.opened[id(node)] = (self.line, self.column)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        key = id(node)
+        if key in self.wanted and key not in self.found:  # a syntactic position comes first
+            self.found[key] = self.opened[key]
+
+    @contextmanager
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> Iterator[None]:
+        key = id(node)
+        if key not in self.wanted:
+            yield
+            return
+        if start_node is not None:
+            self.wanted.add(id(start_node))  # its start is this node's: note it on the way
+        start = (self.line, self.column)
+        yield
+        self.found[key] = self.found[id(start_node)] if start_node is not None else start
+
 
 class Positions:
-    """Line and column of a node, computed for the whole module on first use.
-
-    Most files have no finding, and LibCST's position pass costs about two parses.
-    """
+    """Line and column of the nodes of one module, computed on first use for every node
+    asked for so far (``want`` registers them ahead: one pass for all)."""
 
     def __init__(self, module: cst.Module) -> None:
         self._module = module
-        self._table: Optional[Dict[cst.CSTNode, object]] = None
+        self._wanted: Set[int] = set()
+        self._found: Dict[int, Position] = {}
+        self._keep: Dict[int, cst.CSTNode] = {}  # the nodes asked for stay alive: their ids stay theirs
 
-    def __call__(self, site: Site) -> Tuple[int, int]:
+    def want(self, sites: Iterable[Site]) -> None:
+        for site in sites:
+            node = site.node
+            if isinstance(node, cst.CSTNode) and id(node) not in self._found:
+                self._wanted.add(id(node))
+                self._keep[id(node)] = node
+
+    def __call__(self, site: Site) -> Position:
         """1-based line, 0-based column (what flake8 expects from a plugin)."""
-        if self._table is None:
-            # A fresh parse that nobody else holds: skipping the deep copy is safe.
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._table = wrapper.resolve(PositionProvider)
-        start = self._table[site.node].start  # type: ignore[attr-defined]
-        return start.line, start.column
+        key = id(site.node)
+        if key not in self._found:
+            self.want([site])
+            state = _Noting(self._module, set(self._wanted))
+            self._module._codegen(state)
+            self._found.update(state.found)
+            self._wanted.clear()
+        return self._found[key]

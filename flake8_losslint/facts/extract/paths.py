@@ -14,7 +14,10 @@ T = TypeVar("T")
 def on_every_path(ev: Evaluator, ctx: Ctx, facts_at: Callable[[Ctx], Union[None, T, List[T]]]) -> List[T]:
     """The facts ``facts_at`` finds at ``ctx``, and those it finds only on one calling
     context of the enclosing function, marked ``called_from`` that call."""
+    reads = ev.parameter_reads
     found: List[T] = list(_listed(facts_at(ctx)))
+    if ev.parameter_reads == reads:
+        return found  # no parameter was read: every call path gives the same
     plain = list(found)
     for context in ev.call_contexts(ctx):
         call = context.env.frames[-1].call if context.env is not None else None
