@@ -28,7 +28,7 @@ _BOOL_WORD = re.compile(r"\b(?:and|or)\b")
 MAX_SUBSCRIPT_CHAIN = 200  # 0.06 s of parsing at 250
 # Analysis takes about 1 GB of memory per MB of source (LibCST's tree and what is
 # computed on it): a bigger file is not analysed, and the user is told.
-MAX_SOURCE_CHARS = 1_500_000
+MAX_SOURCE_CHARS = 2_000_000  # about 1.3 GB of memory at most
 
 
 class TooComplex(ValueError):
