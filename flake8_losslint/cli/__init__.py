@@ -113,6 +113,7 @@ def _process(args: argparse.Namespace, settings: configuration.Settings) -> int:
     paths = args.paths or ["."]
     stdin_name = args.stdin_filename
     results: List[FileResult] = []
+    stream = _report_stream(args)
     found_any = False
     for found in discover(paths, settings.excluded, settings.force_exclude, stdin_name):
         found_any = True
@@ -124,18 +125,16 @@ def _process(args: argparse.Namespace, settings: configuration.Settings) -> int:
             _say(notice)
         if result.traceback:
             sys.stderr.write(result.traceback)
-        if fmt not in formats.TEXT_FORMATS or args.command == "fix":
-            for error in result.errors:  # the structured output has them; people read stderr
+        for error in result.errors:
+            # The text formats print E999/E902 as findings; the others are said here.  The
+            # structured formats hold every error, and people read standard error too
+            # (unless the structured output is on it).
+            if (not error.positioned if fmt in formats.TEXT_FORMATS else stream is sys.stdout):
                 _say(f"{error.path}: {error.message}")
-        else:
-            for error in result.errors:
-                if not error.positioned:
-                    _say(f"{error.path}: {error.message}")
         if result.output is not None:
             sys.stdout.write(result.output)
     if not found_any:
         _say(f"no Python files or notebooks found under {', '.join(paths)}")
-    stream = _report_stream(args)
     rendered = _render(fmt, results, stream, settings.docs_url)
     if rendered:
         stream.write(rendered)

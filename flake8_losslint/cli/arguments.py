@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     discovery.add_argument("--extend-exclude", type=_patterns, action="extend", default=None, metavar="PATTERNS",
                            help="paths and patterns to skip, besides the excluded ones")
     discovery.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
-                           help="apply the exclusions to files named on the command line too (the default, "
-                           "as in flake8, and what pre-commit needs); --no-force-exclude checks them anyway")
+                           help="a file named on the command line is excluded also when a folder it is "
+                           "written under is (build/gen.py under --exclude build); what pre-commit needs, "
+                           "since it names every file. Without it, as in flake8, only the path itself is "
+                           "matched")
     discovery.add_argument("--stdin-filename", "--stdin-display-name", dest="stdin_filename", default="stdin",
                            metavar="NAME", help="the name to report for input read from - (standard input)")
     discovery.add_argument("--config", default=None, metavar="FILE",

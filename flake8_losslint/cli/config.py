@@ -73,7 +73,7 @@ class Settings:
     selection: Selection = field(default_factory=Selection)
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
-    force_exclude: bool = True
+    force_exclude: bool = False
     disable_noqa: bool = False
     output_format: str = "full"
     docs_url: Optional[str] = None
@@ -313,7 +313,7 @@ def load(args: argparse.Namespace) -> Settings:
     if "exclude" in found:
         settings.exclude = tuple(found["exclude"])
     settings.extend_exclude = tuple(found.get("extend-exclude", ()))
-    settings.force_exclude = bool(found.get("force-exclude", True))
+    settings.force_exclude = bool(found.get("force-exclude", False))
     settings.disable_noqa = bool(found.get("disable-noqa", False))
     settings.output_format = found.get("output-format", "full")
     settings.docs_url = found.get("docs-url") or os.environ.get("LOSSLINT_DOCS_URL") or None

@@ -3,10 +3,11 @@ directories named, less the excluded ones.
 
 Exclusion is flake8's (``flake8.utils.matches_filename``): a pattern matches a file or
 directory by its name, or by its absolute path (patterns with a ``/`` are made
-absolute against the folder of the configuration file that set them).  As in flake8,
-a path named on the command line is excluded too when it matches
-(``--no-force-exclude`` checks it anyway); standard input is excluded by its
-``--stdin-filename``.
+absolute against the folder of the configuration file that set them).  A path named on
+the command line is excluded when it matches, as in flake8; with ``--force-exclude``
+(ruff's name, what pre-commit needs, since it names every file) it is also excluded
+when one of the folders it is written under matches (``build/gen.py`` under
+``exclude = build``).  Standard input is matched by its ``--stdin-filename``.
 
 Walking a directory never follows a symbolic link: linked directories are not entered
 (as in flake8), and linked files are skipped, so that ``losslint fix DIR`` cannot
@@ -38,16 +39,35 @@ def _excluded(path: str, patterns: Sequence[str]) -> bool:
                                          logger=_LOG)
 
 
+def _named_excluded(path: str, patterns: Sequence[str], force: bool) -> bool:
+    if _excluded(path, patterns):
+        return True
+    if not force:
+        return False
+    shown = path
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if relative.startswith(".."):
+            return False  # outside the current directory: only the path itself counts
+        shown = relative
+    folder = os.path.dirname(os.path.normpath(shown))
+    while folder and folder not in (".", os.sep):
+        if _excluded(folder, patterns):
+            return True
+        folder = os.path.dirname(folder)
+    return False
+
+
 def discover(
-    paths: Sequence[str], exclude: Sequence[str], force_exclude: bool = True, stdin_name: str = "stdin"
+    paths: Sequence[str], exclude: Sequence[str], force_exclude: bool = False, stdin_name: str = "stdin"
 ) -> Iterator[Found]:
     for path in paths:
         if path == "-":
             # flake8: standard input under the default name is always checked.
-            if not (force_exclude and stdin_name != "stdin" and _excluded(stdin_name, exclude)):
+            if stdin_name == "stdin" or not _named_excluded(stdin_name, exclude, force_exclude):
                 yield Found(path, True)
             continue
-        if force_exclude and _excluded(path, exclude):
+        if _named_excluded(path, exclude, force_exclude):
             continue
         if not os.path.isdir(path):
             yield Found(path, True)
