@@ -185,7 +185,7 @@ def read(path: str, display: str, data: bytes) -> SourceFile:
         except UnicodeDecodeError as error:
             raise Unreadable(FileError(display, f"UnicodeDecodeError: {error}", READ_ERROR)) from None
         except notebooks.NotebookError as error:
-            raise Unreadable(FileError(display, f"not a notebook: {error}", READ_ERROR)) from None
+            raise Unreadable(FileError(display, str(error), READ_ERROR)) from None
         return SourceFile(path, display, whole.source, "", "utf-8", whole, raw)
     if len(data) > 4 * MAX_SOURCE_CHARS:  # more characters than analysed, whatever the encoding
         if worth_parsing(data.decode("latin-1")):
