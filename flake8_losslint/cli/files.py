@@ -126,8 +126,8 @@ def python_syntax(data: bytes, display: str) -> ast.AST:
             warnings.simplefilter("ignore")  # SyntaxWarning: invalid escape sequences are no business of ours
             return ast.parse(data)
     except SyntaxError as error:
-        line = error.lineno or 1
-        column = error.offset or 1
+        line = error.lineno if error.lineno and error.lineno > 0 else 1
+        column = error.offset if error.offset and error.offset > 0 else 1
         text = error.text.rstrip("\r\n") if isinstance(error.text, str) else None
         message = f"SyntaxError: {error.msg}"
         raise Unreadable(FileError(display, message, SYNTAX_ERROR, line, column, text)) from None
