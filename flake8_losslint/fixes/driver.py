@@ -130,7 +130,7 @@ def fix_source(
     keep: Keep = lambda source, reports: reports,
     unsafe: bool = False,
     style: str = STYLE_MINIMAL,
-    max_fixes: int = 200,
+    max_fixes: int = 10_000,  # each kept fix removes a finding: a guard, not a limit users meet
     path: Optional[str] = None,
     target: Any = None,
 ) -> FixOutcome:
