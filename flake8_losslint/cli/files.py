@@ -83,8 +83,8 @@ def _lines_with_ends(text: str) -> List[str]:
 def with_line_ends_of(original: str, fixed: str) -> str:
     """``fixed`` (``\\n`` line ends, made from ``universal_newlines(original)``) with the
     line ends of ``original``: unchanged lines keep theirs, new ones get its first."""
-    if "\r" not in original:
-        return fixed
+    if "\r" not in original or fixed == universal_newlines(original):
+        return fixed if "\r" not in original else original
     newline = first_line_end(original)
     before = _lines_with_ends(original)
     after = fixed.split("\n")
