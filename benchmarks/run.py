@@ -180,7 +180,7 @@ def flake8(plugin: bool, jobs: str = "1") -> List[str]:
 
 
 def losslint(settings: Settings) -> List[str]:
-    return [sys.executable, "-m", "flake8_losslint", "check"] + settings.losslint_jobs
+    return [sys.executable, "-m", "flake8_losslint", "check", "--output-format", "concise"] + settings.losslint_jobs
 
 
 def check_setup(settings: Settings) -> List[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 
 def target_version(text: str) -> str:
@@ -47,6 +47,7 @@ class Option:
     # Plain argparse keywords (action, default, type, choices, ...).
     kwargs: Dict[str, Any] = field(default_factory=lambda: {"action": "store_true", "default": False})
     config: bool = True  # may be set in setup.cfg/tox.ini/.flake8 (False: command line only)
+    cli_help: Optional[str] = None  # the ``losslint`` command's help, where it differs from flake8's
 
     @property
     def dest(self) -> str:
@@ -54,7 +55,12 @@ class Option:
 
 
 SHARED_OPTIONS: Tuple[Option, ...] = (
-    Option("--losslint-debug", "print the traceback when flake8-losslint fails on a file (by default such a file silently gets no LL findings)"),
+    Option(
+        "--losslint-debug",
+        "print the traceback when flake8-losslint fails on a file (by default such a file silently gets no LL findings)",
+        cli_help="print the traceback when losslint fails on a file (without it, the file is "
+        "reported as not checked, in one line, and the exit status is 2)",
+    ),
     # Runtime mode (flake8_losslint/runtime/): confirm findings in TensorFlow.
     Option(
         "--losslint-runtime",
@@ -110,7 +116,11 @@ def add_flake8_options(manager: Any) -> None:
         manager.add_option(option.flag, parse_from_config=option.config, help=option.help, **option.kwargs)
 
 
-def add_argparse_options(parser: argparse.ArgumentParser) -> None:
-    """Register every shared option with an argparse parser (the CLI)."""
+def add_argparse_options(parser: argparse.ArgumentParser, unset: bool = False) -> None:
+    """Register every shared option with an argparse parser (the CLI).  With ``unset``,
+    an option not given is None, so that a configuration file can supply it."""
     for option in SHARED_OPTIONS:
-        parser.add_argument(option.flag, help=option.help, **option.kwargs)
+        kwargs = dict(option.kwargs)
+        if unset:
+            kwargs["default"] = None
+        parser.add_argument(option.flag, help=option.cli_help or option.help, **kwargs)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli_run import losslint
+from .cli_run import losslint, run
 from .conftest import FIXTURES
 from .test_notebooks import notebook_text
 
@@ -33,7 +33,7 @@ def _folder(tmp_path: Path) -> Path:
 
 def test_check_a_folder_reports_cell_and_line_and_skips_checkpoints(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    result = losslint("check", ".", cwd=folder)
+    result = run("check", ".", "--output-format", "concise", cwd=folder)
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == [
         "./split_across_cells.ipynb:cell 5:line 3:col 56: LL101 SparseCategoricalCrossentropy uses "
@@ -45,7 +45,7 @@ def test_check_a_folder_reports_cell_and_line_and_skips_checkpoints(tmp_path: Pa
 def test_notebooks_beside_python_files(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     shutil.copy(FIXTURES / "LL102" / "string_loss_linear_head.py", folder / "train.py")
-    lines = losslint("check", ".", cwd=folder).stdout.splitlines()
+    lines = run("check", ".", "--output-format", "concise", cwd=folder).stdout.splitlines()
     assert [line.split(": ", 1)[0] for line in lines] == [
         "./split_across_cells.ipynb:cell 5:line 3:col 56",
         "./train.py:9:38",
@@ -53,14 +53,28 @@ def test_notebooks_beside_python_files(tmp_path: Path) -> None:
 
 
 def test_json_and_sarif_carry_the_cell() -> None:
-    rows = json.loads(losslint("check", "--format", "json", str(BAD)).stdout)
+    rows = json.loads(run("check", "--format", "json", str(BAD)).stdout)
     assert [(r["cell"], r["cell_index"], r["line"], r["column"], r["code"]) for r in rows] == [
         (5, 5, 3, 56, "LL101")
     ]
-    log = json.loads(losslint("check", "--format", "sarif", str(BAD)).stdout)
+    assert rows[0]["edits"] == [
+        {"line": 3, "column": 68, "end_line": 3, "end_column": 72, "content": "False", "cell": 5}
+    ]
+    log = json.loads(run("check", "--format", "sarif", str(BAD)).stdout)
     (result,) = log["runs"][0]["results"]
-    assert result["properties"] == {"cell": 5, "cellIndex": 5}
-    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 56}
+    assert result["properties"] == {"cell": 5, "cellIndex": 5, "lineInCell": 3, "columnInCell": 56}
+    # Code scanning shows the .ipynb file: the region is where the code is in its JSON text.
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (72, 61)
+    line = BAD.read_text(encoding="utf-8").splitlines()[71]
+    assert line[60:region["endColumn"] - 1] == "from_logits=True"
+    assert result["message"]["text"].startswith("cell 5, line 3: SparseCategoricalCrossentropy uses")
+    (related,) = result["relatedLocations"]
+    spot = related["physicalLocation"]["region"]
+    assert BAD.read_text(encoding="utf-8").splitlines()[spot["startLine"] - 1][spot["startColumn"] - 1:].startswith(
+        'activation=\\"softmax\\"'
+    )
+    assert "fixes" not in result  # edits inside a JSON string are not offered as SARIF replacements
 
 
 def test_fix_repairs_only_the_affected_cell(tmp_path: Path) -> None:
@@ -96,16 +110,16 @@ def test_fix_diff_shows_the_cell_change_and_writes_nothing(tmp_path: Path) -> No
 
 
 def test_malformed_notebook_is_one_clear_error(tmp_path: Path) -> None:
-    result = losslint("check", str(DATA / "malformed.ipynb"))
+    result = run("check", "--output-format", "concise", str(DATA / "malformed.ipynb"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[0].endswith(
-        "malformed.ipynb: not valid JSON (line 2, column 1): Expecting ',' delimiter"
+    assert result.stdout == (
+        f"{DATA / 'malformed.ipynb'}:0:1: E902 not valid JSON (line 2, column 1): Expecting ',' delimiter\n"
     )
 
 
 def test_notebook_on_stdin_for_editors() -> None:
-    result = losslint("check", "--stdin-filename", "work.ipynb", "-", stdin=BAD.read_text(encoding="utf-8"))
+    result = run("check", "--stdin-filename", "work.ipynb", "-", stdin=BAD.read_text(encoding="utf-8"))
     assert result.stdout.startswith("work.ipynb:cell 5:line 3:col 56: LL101 ")
     fixed = losslint("fix", "--stdin-filename", "work.ipynb", "-", stdin=BAD.read_text(encoding="utf-8"))
     assert fixed.stdout == GOOD.read_text(encoding="utf-8")
@@ -162,7 +176,7 @@ PY2_NOTICE = (
 
 def test_a_bad_cell_is_a_notice_and_the_other_cells_are_checked(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_text(notebook_text(TORCH, "x = 1\nprint 'step'\n", TORCH_LOSS), encoding="utf-8")
-    result = losslint("check", "nb.ipynb", cwd=tmp_path)
+    result = run("check", "nb.ipynb", "--output-format", "concise", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [PY2_NOTICE, "Found 1 finding."]
     assert result.stdout.startswith("nb.ipynb:cell 3:line 1:col 30: LL401 ")

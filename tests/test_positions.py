@@ -34,8 +34,8 @@ def test_every_node_starts_where_libcst_says(path: Path) -> None:
     ours = Positions(module)
     ours.want(Site(node) for node in every.nodes)  # one pass for all of them
     for node in every.nodes:
-        start = expected[node].start
-        assert ours(Site(node)) == (start.line, start.column), node
+        start, end = expected[node].start, expected[node].end
+        assert ours.span(Site(node)) == ((start.line, start.column), (end.line, end.column)), node
 
 
 def test_nodes_asked_one_at_a_time_agree_too() -> None:

@@ -104,9 +104,13 @@ def test_losslint_hooks(tmp_path: Path, hooks: Path) -> None:
     good = GOOD.read_text(encoding="utf-8")
 
     model.write_text(bad, encoding="utf-8")
+    notebook = project.root / "explore.ipynb"  # the hooks read notebooks too (types_or)
+    shutil.copy(FIXTURES / "notebooks" / "split_across_cells.ipynb", notebook)
     failed = pre_commit("losslint")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "train.py:12:42: LL101 " in failed.stdout
+    assert "explore.ipynb:cell 5:line 3:col 56: LL101 " in failed.stdout
+    notebook.unlink()
 
     model.write_text(good, encoding="utf-8")
     passed = pre_commit("losslint")

@@ -19,7 +19,7 @@ from ..rules import Finding
 from ..syntax.names import canonical
 from .context import STYLE_LOGITS, STYLE_PROBABILITIES, FixContext
 from .driver import Edit, Fix, fixer
-from .edits import add_keyword, remove_argument, remove_element, replace, string_literal
+from .edits import add_keyword, extend_import, import_after, remove_argument, remove_element, replace, string_literal
 from .effects import Effect, changing
 
 # Homes whose softmax, sigmoid and log_softmax all exist (checked on TF 2.21, Keras 3.15.1).
@@ -198,9 +198,70 @@ def loss_class_expression(class_name: str, ctx: FixContext) -> Optional[str]:
     return min(ranked)[1] if ranked else None
 
 
+def _keras_home(qualified: str) -> Optional[str]:
+    """The module a Keras name was imported from, down to its Keras root: ``keras``,
+    ``tensorflow.keras`` or ``tf_keras`` (None for ``keras.src`` and the like)."""
+    for home in ("tensorflow.keras", "tf_keras", "keras"):
+        if qualified == home or qualified.startswith(home + "."):
+            rest = qualified[len(home):]
+            return home if not rest.startswith((".src", ".api", "._")) else None
+    return None
+
+
+def imported_loss_class(class_name: str, ctx: FixContext) -> Optional[Tuple[str, Edit]]:
+    """``class_name`` and the edit that imports it (``from keras.losses import X``), for a
+    file that imports Keras only through names it cannot spell the loss with
+    (``from keras.models import Sequential``).  The import goes after the top-level
+    statement that imports Keras, from the same Keras; None when the name is taken or
+    Keras is imported only inside a block (a ``try``, a function)."""
+    homes = {_keras_home(q) for q in ctx.imports.bindings().values() if canonical(q).split(".")[0] == "keras"}
+    homes.discard(None)
+    if len(homes) != 1:
+        return None
+    (home,) = homes
+    uses = ctx.name_uses(class_name)
+    if uses.bindings or uses.loads or ctx.imports.lookup(class_name) is not None:
+        return None  # the name means something else here
+    module_name = f"{home}.losses"
+    for statement in ctx.module.body:  # `from keras.losses import X` already: add to it
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            small = statement.body[0]
+            if (isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative
+                    and cst.Module(body=[]).code_for_node(small.module) == module_name
+                    and not isinstance(small.names, cst.ImportStar)
+                    and all(alias.asname is None for alias in small.names)):
+                extended = extend_import(small, class_name)
+                if extended is not None:
+                    return class_name, extended
+    anchor = None
+    for statement in ctx.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+                spelled = cst.Module(body=[]).code_for_node(small.module)
+            elif isinstance(small, cst.Import):
+                spelled = " ".join(cst.Module(body=[]).code_for_node(alias.name) for alias in small.names)
+            else:
+                continue
+            if any(_keras_home(word) == home for word in spelled.split()):
+                anchor = statement
+    if anchor is None:
+        return None
+    return class_name, import_after(anchor, module_name, class_name)
+
+
 # -- the fixes ------------------------------------------------------------------------------------
 
-def _set_from_logits(use: LossUse, value: bool, ctx: FixContext) -> Optional[Edit]:
+def _set_from_logits(use: LossUse, value: bool, ctx: FixContext) -> Optional[Tuple[Edit, ...]]:
+    """The edits that set ``from_logits=value`` on the loss of ``use``."""
+    edit = _from_logits_edit(use, value, ctx)
+    if edit is None:
+        return None
+    return edit if isinstance(edit, tuple) else (edit,)
+
+
+def _from_logits_edit(use: LossUse, value: bool, ctx: FixContext) -> Any:
     loss = use.loss
     literal = cst.Name("True" if value else "False")
     if loss.from_logits_site is not None:
@@ -224,9 +285,13 @@ def _set_from_logits(use: LossUse, value: bool, ctx: FixContext) -> Optional[Edi
     if class_name is None:
         return None
     spelled = loss_class_expression(class_name, ctx)
-    if spelled is None:
+    if spelled is not None:
+        return replace(node, cst.parse_expression(f"{spelled}(from_logits={literal.value})"))
+    imported = imported_loss_class(class_name, ctx)
+    if imported is None:
         return None
-    return replace(node, cst.parse_expression(f"{spelled}(from_logits={literal.value})"))
+    name, import_edit = imported
+    return (replace(node, cst.parse_expression(f"{name}(from_logits={literal.value})")), import_edit)
 
 
 def _loss_becomes(use: LossUse, **changes: Any) -> Effect:
@@ -275,18 +340,20 @@ def _from_logits_on_probabilities(finding: Finding, ctx: FixContext) -> Optional
         return Fix("LL101", f"remove the {head.activation} and keep from_logits=True", False, (edit,), effect)
     # The minimal fix; also --logits-style's when the activation is written in another
     # module, which a fix of this file cannot edit.
-    edit = _set_from_logits(use, False, ctx)
-    if edit is None:
+    edits = _set_from_logits(use, False, ctx)
+    if edits is None:
         return None
-    return Fix("LL101", "set from_logits=False", True, (edit,), _loss_becomes(use, from_logits=False))
+    return Fix("LL101", "set from_logits=False", True, edits, _loss_becomes(use, from_logits=False))
 
 
 @fixer(
     "LL102",
     "`losslint fix` sets `from_logits=True` on the loss (safe). A string loss or a loss function "
     "passed to `compile` becomes the matching class, spelled through the Keras the file already "
-    "imports (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`); with no usable "
-    "import there is no fix, nor for a `from_logits=` set from a variable. "
+    "imports (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`); a file that imports "
+    "Keras only through other names (`from keras.models import Sequential`) gets the class imported "
+    "beside them (`from keras.losses import SparseCategoricalCrossentropy`), as ruff's fixes add "
+    "what they need. There is no fix for a `from_logits=` set from a variable. "
     "With `--probabilities-style` it ends the model with a softmax "
     "(sigmoid for a binary loss) instead, which changes the model's output: unsafe, needs "
     "`--unsafe-fixes`.",
@@ -306,10 +373,10 @@ def _probabilities_loss_on_logits(finding: Finding, ctx: FixContext) -> Optional
             return None
         effect = _activation_becomes(use.prediction.activation_site, wanted)
         return Fix("LL102", f"end the model with a {wanted}", False, (edit,), effect)
-    edit = _set_from_logits(use, True, ctx)
-    if edit is None:
+    edits = _set_from_logits(use, True, ctx)
+    if edits is None:
         return None
-    return Fix("LL102", "set from_logits=True", True, (edit,), _loss_becomes(use, from_logits=True))
+    return Fix("LL102", "set from_logits=True", True, edits, _loss_becomes(use, from_logits=True))
 
 
 @fixer(

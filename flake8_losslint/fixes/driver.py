@@ -23,6 +23,9 @@ Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel]]
 class Edit:
     target: cst.CSTNode = field(repr=False)  # replaced where it stands, found by identity
     change: Change = field(repr=False)  # applied to the target as already updated
+    # A change that several fixes may make to the same node, each keeping the others'
+    # (adding an import): fixes made together may share its target.
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,11 +130,17 @@ def fix_source(
     keep: Keep = lambda source, reports: reports,
     unsafe: bool = False,
     style: str = STYLE_MINIMAL,
-    max_fixes: int = 200,
+    max_fixes: int = 10_000,  # each kept fix removes a finding: a guard, not a limit users meet
     path: Optional[str] = None,
     target: Any = None,
 ) -> FixOutcome:
-    """Apply every allowed fix to ``source``, one at a time, re-checking after each.
+    """Apply every allowed fix to ``source``, re-checking what each round made.
+
+    Each round makes, together, every allowed fix whose edits touch no node another one
+    edits, and re-analyses once: kept if the result parses, has at least one kept finding
+    fewer per fix, and no code gained a finding.  Otherwise the round falls back to one fix
+    at a time, each re-checked the same way.  A file with many findings so costs a few
+    analyses, not one per finding.
 
     ``keep`` filters the reports (selection, ``# noqa``): a finding it drops is
     neither fixed nor remaining.  ``path`` and ``target`` are the analysis's (the file
@@ -148,6 +157,14 @@ def fix_source(
         everything = analysis.reports
         current = keep(source, everything)
         ctx = FixContext(module, style, analysis.facts)
+        batch = _independent_fixes(ctx, current, rejected, unsafe, max_fixes - len(applied))
+        if len(batch) > 1:
+            together = _checked(ctx, [fix for _, fix in batch], everything, current, keep, path, target)
+            if together is not None:
+                source, reports = together
+                applied.extend(fix for _, fix in batch)
+                rejected = set()
+                continue
         progressed = False
         for report in current:
             key = (report.line, report.col, report.code)
@@ -165,6 +182,70 @@ def fix_source(
         if not progressed:
             break
     return FixOutcome(source, applied, reports)
+
+
+def _independent_fixes(
+    ctx: FixContext, current: Sequence[Report], rejected: set, unsafe: bool, limit: int
+) -> List[Tuple[Report, Fix]]:
+    """The allowed fixes of ``current``, in order, whose edits do not overlap: no fix edits a
+    node that another edits, or one inside it, or one around it (edits marked ``shared``
+    may share their target)."""
+    chosen: List[Tuple[Report, Fix]] = []
+    claimed: Dict[int, bool] = {}  # edited node -> every edit of it is shared
+    around: set = set()  # the ancestors of edited nodes
+    for report in current:
+        if len(chosen) >= limit:
+            break
+        if report.finding is None or (report.line, report.col, report.code) in rejected:
+            continue
+        try:
+            fix = fix_for(report.finding, ctx)
+        except Exception:  # noqa: BLE001 - a fixer bug: the one-at-a-time pass says no to it
+            continue
+        if fix is None or not (fix.safe or unsafe) or not fix.edits:
+            continue
+        targets = [(edit.target, edit.shared) for edit in fix.edits]
+        ancestors = set()
+        for node, _ in targets:
+            parent = ctx.parent(node)
+            while parent is not None:
+                ancestors.add(id(parent))
+                parent = ctx.parent(parent)
+        clash = any(
+            (id(node) in claimed and not (shared and claimed[id(node)])) or id(node) in around
+            for node, shared in targets
+        ) or any(ancestor in claimed for ancestor in ancestors)
+        if clash:
+            continue
+        chosen.append((report, fix))
+        for node, shared in targets:
+            claimed[id(node)] = claimed.get(id(node), True) and shared
+        around |= ancestors
+    return chosen
+
+
+def _checked(
+    ctx: FixContext,
+    fixes: Sequence[Fix],
+    everything: Sequence[Report],
+    current: Sequence[Report],
+    keep: Keep,
+    path: Optional[str],
+    target: Any,
+) -> Optional[Tuple[str, List[Report]]]:
+    """The source with ``fixes`` made together, and its kept reports, if the result parses,
+    has at least ``len(fixes)`` kept findings fewer, and no code gained a finding."""
+    together = Fix("", "", True, tuple(edit for fix in fixes for edit in fix.edits))
+    candidate = apply_fix(ctx.module, together).code
+    if candidate == ctx.module.code:
+        return None
+    checked = _reports(candidate, keep, path, target)
+    if checked is None:
+        return None
+    after_everything, after = checked
+    if len(after) > len(current) - len(fixes) or not _no_code_gains(everything, after_everything):
+        return None
+    return candidate, after
 
 
 def try_fix(

@@ -110,3 +110,53 @@ def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> Opti
 def string_literal(text: str, like: Optional[cst.CSTNode] = None) -> cst.SimpleString:
     quote = like.quote if isinstance(like, cst.SimpleString) and like.quote in ('"', "'") else '"'
     return cst.SimpleString(f"{quote}{text}{quote}")
+
+
+def _binds_import(statement: cst.CSTNode, module_name: str, name: str) -> bool:
+    """``statement`` is ``from module_name import name`` (no ``as``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    found = statement.body[0]
+    if not isinstance(found, cst.ImportFrom) or isinstance(found.names, cst.ImportStar) or found.relative:
+        return False
+    module = found.module
+    spelled = cst.Module(body=[]).code_for_node(module) if module is not None else ""
+    return spelled == module_name and any(
+        alias.asname is None and isinstance(alias.name, cst.Name) and alias.name.value == name for alias in found.names
+    )
+
+
+def import_after(statement: cst.SimpleStatementLine, module_name: str, name: str) -> Edit:
+    """Add ``from module_name import name`` on the line after ``statement`` (a top-level
+    import), as ruff's fixes add what they need; once, however many fixes ask for it."""
+    new = cst.parse_statement(f"from {module_name} import {name}\n")
+
+    def change(node: object) -> object:
+        nodes = list(node.nodes) if isinstance(node, cst.FlattenSentinel) else [node]
+        if any(_binds_import(each, module_name, name) for each in nodes):
+            return node
+        return cst.FlattenSentinel(nodes + [new])
+
+    return Edit(statement, change, shared=True)  # type: ignore[arg-type]
+
+
+def extend_import(statement: cst.ImportFrom, new: str) -> Optional[Edit]:
+    """``from M import a`` -> ``from M import a, new`` on one line; None for a multi-line
+    import.  Several fixes may ask for the same name: it is added once."""
+    if isinstance(statement.names, cst.ImportStar):
+        return None
+    for alias in statement.names:
+        if isinstance(alias.comma, cst.Comma) and not isinstance(alias.comma.whitespace_after, cst.SimpleWhitespace):
+            return None
+
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
+        names = list(node.names)
+        if any(alias.asname is None and isinstance(alias.name, cst.Name) and alias.name.value == new for alias in names):
+            return node
+        last = names[-1]
+        added = cst.ImportAlias(name=cst.Name(new), comma=last.comma)
+        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return node.with_changes(names=names + [added])
+
+    return Edit(statement, change, shared=True)

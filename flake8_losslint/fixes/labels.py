@@ -19,7 +19,7 @@ from ..syntax.names import canonical, dotted_name
 from .context import FixContext
 from .driver import Edit, Fix, fixer
 from .effects import changing
-from .edits import replace, string_literal
+from .edits import extend_import, replace, string_literal
 
 # -- LL201/LL202: switch the loss to the encoding the labels have -------------------------------
 #
@@ -152,24 +152,6 @@ def _import_of(name: str, ctx: FixContext) -> Optional[Tuple[cst.ImportFrom, cst
     return None
 
 
-def _extend_import(statement: cst.ImportFrom, new: str) -> Optional[Edit]:
-    """``from M import a`` -> ``from M import a, new`` on one line; None for a multi-line import."""
-    assert not isinstance(statement.names, cst.ImportStar)
-    for alias in statement.names:
-        if isinstance(alias.comma, cst.Comma) and not isinstance(alias.comma.whitespace_after, cst.SimpleWhitespace):
-            return None
-
-    def change(node: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
-        names = list(node.names)
-        last = names[-1]
-        added = cst.ImportAlias(name=cst.Name(new), comma=last.comma)
-        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        return node.with_changes(names=names + [added])
-
-    return Edit(statement, change)
-
-
 def _renamed_reference(
     expr: cst.CSTNode, names: Dict[str, str], ctx: FixContext
 ) -> Optional[Tuple[str, str, List[Edit]]]:
@@ -211,7 +193,7 @@ def _renamed_reference(
     if len(ctx.name_uses(old).loads) == 1:  # the import served only this use: rename it
         edits.append(replace(alias.name, cst.Name(new)))
     else:
-        extended = _extend_import(statement, new)
+        extended = extend_import(statement, new)
         if extended is None:
             return None
         edits.append(extended)

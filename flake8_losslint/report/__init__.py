@@ -61,6 +61,8 @@ class Report:
     location: Optional[Location] = field(default=None, compare=False)  # as the user sees it
     related: Tuple[Related, ...] = field(default=(), compare=False)
     evidence: Optional[str] = field(default=None, compare=False)  # what runtime confirmation found
+    # Where the reported node ends (just after its last character), placed like ``location``.
+    end: Optional[Location] = field(default=None, compare=False)
 
     @property
     def full_message(self) -> str:
@@ -116,7 +118,7 @@ def resolve(
     for finding in findings:
         if isinstance(finding.site.node, ExternalPosition):
             continue  # it is reported when that file is checked
-        line, col = positions(finding.site)
+        (line, col), (end_line, end_col) = positions.span(finding.site)
         location = place(line, col, line_map)
         if location is None:
             continue
@@ -132,6 +134,7 @@ def resolve(
             return where.describe()
 
         message = finding.message.render(describe)
-        report = Report(line, col, finding.code, message, finding, location, tuple(related))
+        end = place(end_line, end_col, line_map)
+        report = Report(line, col, finding.code, message, finding, location, tuple(related), end=end)
         reports.setdefault((line, col, finding.code), report)
     return sorted(reports.values())

@@ -43,7 +43,7 @@ _TF_DISTRIBUTIONS = (
     "tf-nightly-cpu",
 )
 
-INSTALL_HINT = "install TensorFlow with: pip install 'flake8-losslint[runtime]'"
+INSTALL_HINT = "install TensorFlow with: pip install 'flake8-losslint[runtime]' (in a clone: pip install '.[runtime]')"
 WITHHELD = "Not checked at runtime: the custom loss runs only with --losslint-runtime-user-code."
 
 

@@ -31,7 +31,7 @@ class _Noting(CodegenState):
     def __init__(self, module: cst.Module, wanted: Set[int]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.wanted = wanted
-        self.found: Dict[int, Position] = {}
+        self.found: Dict[int, Tuple[Position, Position]] = {}  # start and end
         self.opened: Dict[int, Position] = {}
         self.line = 1
         self.column = 0
@@ -60,7 +60,7 @@ class _Noting(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         key = id(node)
         if key in self.wanted and key not in self.found:  # a syntactic position comes first
-            self.found[key] = self.opened[key]
+            self.found[key] = (self.opened[key], (self.line, self.column))
 
     @contextmanager
     def record_syntactic_position(
@@ -74,11 +74,16 @@ class _Noting(CodegenState):
         if key not in self.wanted:
             yield
             return
-        if start_node is not None:
-            self.wanted.add(id(start_node))  # its start is this node's: note it on the way
+        for child in (start_node, end_node):
+            if child is not None:
+                self.wanted.add(id(child))  # its start (end) is this node's: note it on the way
         start = (self.line, self.column)
         yield
-        self.found[key] = self.found[id(start_node)] if start_node is not None else start
+        end = (self.line, self.column)
+        self.found[key] = (
+            self.found[id(start_node)][0] if start_node is not None else start,
+            self.found[id(end_node)][1] if end_node is not None else end,
+        )
 
 
 class Positions:
@@ -88,7 +93,7 @@ class Positions:
     def __init__(self, module: cst.Module) -> None:
         self._module = module
         self._wanted: Set[int] = set()
-        self._found: Dict[int, Position] = {}
+        self._found: Dict[int, Tuple[Position, Position]] = {}
         self._keep: Dict[int, cst.CSTNode] = {}  # the nodes asked for stay alive: their ids stay theirs
 
     def want(self, sites: Iterable[Site]) -> None:
@@ -100,6 +105,10 @@ class Positions:
 
     def __call__(self, site: Site) -> Position:
         """1-based line, 0-based column (what flake8 expects from a plugin)."""
+        return self.span(site)[0]
+
+    def span(self, site: Site) -> Tuple[Position, Position]:
+        """Where the node starts and ends: the end is the position just after its last character."""
         key = id(site.node)
         if key not in self._found:
             self.want([site])
