@@ -9,8 +9,9 @@ The package: ``arguments`` (the command line), ``config`` (flake8's configuratio
 file, ``[tool.losslint]``, the command line on top), ``selection`` (which codes are
 reported, as flake8 decides it), ``discovery`` (which files), ``files`` (reading,
 Python's own syntax check, writing without losing a byte), ``work`` (one file:
-``run_file``), ``edits`` (a fix as text edits), ``terminal`` (the full output and
-colour); ``report/formats.py`` renders the other formats.
+``run_file``), ``pool`` (files in several processes, results in order), ``kept`` (a
+file's findings in the result cache), ``edits`` (a fix as text edits), ``terminal``
+(the full output and colour); ``report/formats.py`` renders the other formats.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from . import config as configuration
 from .arguments import build_parser
 from .discovery import discover
 from .files import read_stdin
+from .pool import Progress, run_all
 from .selection import SelectionError, suggestion
 from .terminal import render_concise, render_full, use_colour
 from .work import FileResult, Job, run_file
@@ -54,6 +56,7 @@ def _job(args: argparse.Namespace, settings: configuration.Settings, fmt: str) -
         unsafe=bool(fixing and args.unsafe_fixes),
         style=(args.style or STYLE_MINIMAL) if fixing else STYLE_MINIMAL,
         diff=bool(fixing and args.diff),
+        cache=not merged.losslint_no_cache,
     )
 
 
@@ -114,13 +117,16 @@ def _process(args: argparse.Namespace, settings: configuration.Settings) -> int:
     stdin_name = args.stdin_filename
     results: List[FileResult] = []
     stream = _report_stream(args)
-    found_any = False
-    for found in discover(paths, settings.excluded, settings.force_exclude, stdin_name):
-        found_any = True
-        display = stdin_name if found.path == "-" else found.path
-        data = read_stdin() if found.path == "-" else None
-        result = run_file(found.path, display, data, job)
+    items = [
+        (found.path, stdin_name if found.path == "-" else found.path, read_stdin() if found.path == "-" else None)
+        for found in discover(paths, settings.excluded, settings.force_exclude, stdin_name)
+    ]
+    found_any = bool(items)
+    progress = Progress(len(items))
+    for result in run_all(items, job, settings.jobs):
         results.append(result)
+        if result.notices or result.traceback or result.errors or result.output is not None:
+            progress.clear()
         for notice in result.notices:
             _say(notice)
         if result.traceback:
@@ -133,6 +139,8 @@ def _process(args: argparse.Namespace, settings: configuration.Settings) -> int:
                 _say(f"{error.path}: {error.message}")
         if result.output is not None:
             sys.stdout.write(result.output)
+        progress.step(len(results))
+    progress.clear()
     if not found_any:
         _say(f"no Python files or notebooks found under {', '.join(paths)}")
     rendered = _render(fmt, results, stream, settings.docs_url)

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--docs-url", default=None, metavar="TEMPLATE",
                         help="where rule pages are published, e.g. https://example.org/rules/{code}.html "
                         "(default: $LOSSLINT_DOCS_URL; without one, `losslint explain CODE` prints the page)")
+    files.add_argument("-j", "--jobs", default=None, metavar="N",
+                        help="check files in N processes (default: auto, one per CPU; also read from "
+                        "[flake8] jobs and [tool.losslint] jobs); the output is the same, in the same order")
     add_argparse_options(files, unset=True)
 
     commands.add_parser("check", parents=[files], help="report findings",

@@ -56,8 +56,8 @@ BOOL_KEYS = ("disable-noqa", "force-exclude")
 TEXT_KEYS = ("output-format", "docs-url")
 # The shared options a configuration file may set (command-line-only ones excluded).
 SHARED = {option.flag.lstrip("-"): option for option in SHARED_OPTIONS if option.config}
-FLAKE8_KEYS = CODE_KEYS + PATH_KEYS + ("per-file-ignores", "disable-noqa") + tuple(SHARED)
-TOOL_KEYS = CODE_KEYS + PATH_KEYS + ("per-file-ignores",) + BOOL_KEYS + TEXT_KEYS + tuple(
+FLAKE8_KEYS = CODE_KEYS + PATH_KEYS + ("per-file-ignores", "disable-noqa", "jobs") + tuple(SHARED)
+TOOL_KEYS = CODE_KEYS + PATH_KEYS + ("per-file-ignores", "jobs") + BOOL_KEYS + TEXT_KEYS + tuple(
     name[len("losslint-"):] for name in SHARED
 )
 
@@ -77,6 +77,7 @@ class Settings:
     disable_noqa: bool = False
     output_format: str = "full"
     docs_url: Optional[str] = None
+    jobs: Optional[int] = None  # processes checking files; None: as many as there are CPUs
     options: Dict[str, Any] = field(default_factory=dict)  # shared options by dest
     sources: List[str] = field(default_factory=list)  # the files read, for messages
     notices: List[str] = field(default_factory=list)  # said once on standard error
@@ -102,6 +103,17 @@ def _paths(value: Any, parent: str, where: str) -> List[str]:
     else:
         raise ConfigError(f"{where}: expected a list of paths or patterns, got {value!r}")
     return flake8_utils.normalize_paths(items, parent)
+
+
+def jobs_value(value: Any, where: str) -> Optional[int]:
+    """``jobs`` as flake8 reads it: "auto" (None: one process per CPU) or a positive number."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ConfigError(f"{where}: expected \"auto\" or a number of processes of at least 1, got {value!r}")
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -153,6 +165,8 @@ def _flake8_section(config: Optional[str], isolated: bool, values: _Values, sett
             elif key in PATH_KEYS:
                 values.set(key, flake8_utils.normalize_paths(
                     flake8_utils.parse_comma_separated_list(section[raw_key]), cfg_dir), where)
+            elif key == "jobs":
+                values.set(key, jobs_value(section[raw_key], where), where)
             elif key == "per-file-ignores":
                 # flake8 normalises these against the current directory, not the file's.
                 pairs = parse_per_file_ignores(section[raw_key])
@@ -243,6 +257,8 @@ def _tool_table(path: str, values: _Values, settings: Settings) -> None:
             pairs = [(pattern, _codes(codes, f"{where} {pattern}")) for pattern, codes in value.items()]
             check_codes([c for _, codes in pairs for c in codes], where, strict=True)
             values.set(name, normalise_per_file(pairs, parent), where)
+        elif name == "jobs":
+            values.set(name, jobs_value(value, where), where)
         elif name in BOOL_KEYS:
             values.set(name, _bool(value, where), where)
         elif name in TEXT_KEYS:
@@ -272,6 +288,8 @@ def _command_line(args: argparse.Namespace, values: _Values) -> None:
         pairs = parse_per_file_ignores(args.per_file_ignores)
         check_codes([c for _, codes in pairs for c in codes], "--per-file-ignores", strict=True)
         values.set("per-file-ignores", pairs, "--per-file-ignores")
+    if getattr(args, "jobs", None) is not None:
+        values.set("jobs", jobs_value(args.jobs, "--jobs"), "--jobs")
     for key in BOOL_KEYS + TEXT_KEYS:
         given = getattr(args, key.replace("-", "_"), None)
         if given is not None:
@@ -316,6 +334,7 @@ def load(args: argparse.Namespace) -> Settings:
     settings.force_exclude = bool(found.get("force-exclude", False))
     settings.disable_noqa = bool(found.get("disable-noqa", False))
     settings.output_format = found.get("output-format", "full")
+    settings.jobs = found.get("jobs")
     settings.docs_url = found.get("docs-url") or os.environ.get("LOSSLINT_DOCS_URL") or None
     for option in SHARED_OPTIONS:
         name = option.flag.lstrip("-")

@@ -20,9 +20,11 @@ from ..fixes import FixContext, STYLE_MINIMAL, fix_for, fix_source, fixable
 from ..noqa import NoqaFilter
 from ..report.formats import FileError, FileFinding
 from ..report.notebook_json import SourceMap
+from ..resultcache import Reads, Slot
 from ..source import notebooks
 from ..source.guard import TooComplex
 from ..source.prefilter import worth_parsing
+from . import kept
 from .edits import MAX_EDITED, lines_of, text_edits
 from .files import NotChecked, SourceFile, Unreadable, read, read_bytes, write_atomically
 from .selection import Selection
@@ -42,6 +44,7 @@ class Job:
     unsafe: bool = False
     style: str = STYLE_MINIMAL
     diff: bool = False
+    cache: bool = True  # keep `check` findings in the result cache (--losslint-no-cache: off)
 
 
 @dataclass
@@ -79,10 +82,11 @@ Labelled = List[Tuple[Report, Optional[str]]]
 
 def _labels(
     file: SourceFile, source: str, keep: Keep, job: Job, style: str, unsafe_only: bool
-) -> Tuple[Labelled, Dict[int, Tuple[str, tuple]]]:
+) -> Tuple[Labelled, Dict[int, Tuple[str, tuple]], Reads]:
     """The kept reports of ``source``, each with what `losslint fix` would do for it ("safe",
-    "unsafe" or None), as the fixer registry decides without fixing; and, when the job
-    wants them, each fixable report's fix description and text edits (by list index)."""
+    "unsafe" or None), as the fixer registry decides without fixing; when the job wants
+    them, each fixable report's fix description and text edits (by list index); and the
+    sibling modules the analysis read (path, content hash)."""
     module = parse(source)
     analysis = examine(module, file.line_map, file.disk_path, job.target)
     reports = keep(source, analysis.reports)
@@ -108,7 +112,7 @@ def _labels(
                 described[number] = (fix.description, edits)
         except Exception:  # noqa: BLE001 - the description and edits are a courtesy; the label stands
             pass
-    return labelled, described
+    return labelled, described, analysis.reads
 
 
 def _source_lines(file: SourceFile, wanted: Sequence[Tuple[Optional[int], int]]) -> Dict[Tuple[Optional[int], int], str]:
@@ -160,23 +164,47 @@ def _findings(file: SourceFile, labelled: Labelled, described: Dict[int, Tuple[s
     return found
 
 
+def _slot(file: SourceFile, job: Job) -> Optional[Slot]:
+    """Where this file's `check` findings are kept, or None when they are not (the cache is
+    off, or runtime mode is on: its evidence has a cache of its own)."""
+    if not job.cache or job.runtime is not None:
+        return None
+    options = {
+        "display": file.display,
+        "selection": repr(job.selection),
+        "disable_noqa": job.disable_noqa,
+        "edits": job.edits,
+        "notebook": file.notebook is not None,
+    }
+    return Slot("check", file.disk_path, file.original(), options, job.target)
+
+
 def _check(file: SourceFile, keep: Keep, job: Job, result: FileResult) -> None:
     if not worth_parsing(file.source):
         return
-    labelled, described = _labels(file, file.source, keep, job, STYLE_MINIMAL, False)
+    slot = _slot(file, job)
+    if slot is not None:
+        findings = kept.restore(slot.load())
+        if findings is not None:
+            result.findings.extend(findings)
+            return
+    labelled, described, reads = _labels(file, file.source, keep, job, STYLE_MINIMAL, False)
     if job.runtime is not None and labelled:
         from ..runtime import confirm  # never raises: on failure, the static reports and a notice
 
         fix_of = {(r.line, r.col, r.code): (label, described.get(n)) for n, (r, label) in enumerate(labelled)}
         confirmed = confirm([r for r, _ in labelled], job.runtime)
-        labelled, kept = [], {}
+        labelled, kept_fixes = [], {}
         for report in confirmed:
             label, fix = fix_of.get((report.line, report.col, report.code), (None, None))
             if fix is not None:
-                kept[len(labelled)] = fix
+                kept_fixes[len(labelled)] = fix
             labelled.append((report, label))
-        described = kept
-    result.findings.extend(_findings(file, labelled, described))
+        described = kept_fixes
+    found = _findings(file, labelled, described)
+    if slot is not None:
+        slot.store(kept.keep(found), reads)
+    result.findings.extend(found)
 
 
 def diff_name(display: str) -> Tuple[str, str]:
@@ -196,7 +224,7 @@ def _fix(file: SourceFile, keep: Keep, job: Job, result: FileResult) -> None:
         fixed, result.fixed = outcome.source, len(outcome.applied)
         if outcome.remaining:
             # What could be fixed was; what remains is fixable with --unsafe-fixes, if at all.
-            labelled, described = _labels(file, fixed, keep, job, job.style, True)
+            labelled, described, _ = _labels(file, fixed, keep, job, job.style, True)
             if job.unsafe:
                 labelled = [(report, None) for report, _ in labelled]
     # A notebook keeps its JSON: only the changed cells' sources are replaced.
