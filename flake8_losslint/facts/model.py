@@ -305,6 +305,62 @@ class TorchTargetUse:
 
 
 @dataclass(frozen=True)
+class CompileKey:
+    """A literal string key of a dict given to ``compile``."""
+
+    key: str
+    site: Site
+
+
+@dataclass(frozen=True)
+class CompileArgument:
+    """``loss=``, ``metrics=`` or ``loss_weights=`` of a compile, as far as its form is written.
+
+    ``form`` is "dict", "list" (a list or tuple literal), "single" (one loss object, string
+    or function) or "other" (not known).  ``keys`` are a dict's keys when every one is a
+    literal string; ``length`` a list's length; ``empty`` the keys (dict) or positions
+    (list) given ``None`` on purpose; ``values`` each entry's value as written (for
+    messages, and to tell entries that compute alike), in the dict's or list's order.
+    """
+
+    name: str
+    form: str
+    site: Site  # the argument's value
+    keys: Tuple[CompileKey, ...] = ()
+    length: Optional[int] = None
+    empty: Tuple[object, ...] = ()
+    values: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MultiOutputCompile:
+    """``compile`` of a functional Keras model with several outputs (Keras 3 targets only).
+
+    ``names`` are what compile's dict keys must be, in ``outputs`` order: the output
+    layers' literal ``name=`` for list and tuple outputs, the dict's keys for dict outputs
+    (None where not known).  ``layer_names`` are the output layers' names.
+    """
+
+    outputs: str  # "list", "tuple" or "dict"
+    names: Tuple[Optional[str], ...]
+    layer_names: Tuple[Optional[str], ...]
+    model_site: Site  # the keras.Model(...) call
+    call_site: Site  # the compile call
+    arguments: Tuple[CompileArgument, ...] = ()
+    called_from: Optional[Site] = None
+
+    @property
+    def named(self) -> bool:
+        return all(name is not None for name in self.names)
+
+    def argument(self, name: str) -> Optional[CompileArgument]:
+        for argument in self.arguments:
+            if argument.name == name:
+                return argument
+        return None
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything one file tells the rules."""
 
@@ -325,6 +381,7 @@ class Facts:
     label_uses: Tuple[LabelUse, ...] = ()
     placeholder_feeds: Tuple[PlaceholderFeed, ...] = ()
     torch_target_uses: Tuple[TorchTargetUse, ...] = ()
+    multi_output_compiles: Tuple[MultiOutputCompile, ...] = ()
 
 
 __all__ = [
@@ -333,6 +390,8 @@ __all__ = [
     "BINARY",
     "CATEGORICAL",
     "CONTINUOUS",
+    "CompileArgument",
+    "CompileKey",
     "Facts",
     "Head",
     "INTEGER",
@@ -350,6 +409,7 @@ __all__ = [
     "LossUse",
     "MIXED",
     "MULTI_HOT",
+    "MultiOutputCompile",
     "NOT_LITERAL",
     "ONE_HOT",
     "OTHER",

@@ -17,10 +17,10 @@ import libcst as cst
 
 from ...interp.domains import labels as ld
 from ...interp.domains import torch as td
-from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss
+from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss, MultiModel
 from ...interp.env import in_env
 from ...interp.evaluator import Evaluator
-from ...interp.values import UNKNOWN, LibRef, Model, Tensor, UserClass
+from ...interp.values import UNKNOWN, Const, LibRef, Model, Tensor, UserClass
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument, source_text
 from ..model import (
@@ -107,6 +107,8 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
     model = ev.value(func.value, ctx)
     if not isinstance(model, Model) or _custom_steps(ev, func.value, ctx):
         return []
+    if isinstance(model, MultiModel):
+        return _head_fit_uses(ev, model, call, ctx)
     loss = _compiled_loss(model)
     head = model.head
     uses = []
@@ -133,6 +135,51 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
             data = ld.value_of(ev, node, ctx)
             if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
                 uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
+    return uses
+
+
+def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
+    """``fit(x, [y1, y2])`` or ``fit(x, {"a": y1, ...})`` on a model with several outputs compiled
+    with a loss dict or list: the labels of each output against the loss Keras gives it (labels
+    are matched like the losses: a list by position, a dict by output name; Keras 3.15.1,
+    scripts/check_config_rule_facts.py)."""
+    keras = ev.domain("keras")
+    outputs, compiled = model.outputs, model.compiled
+    if outputs is None or not isinstance(compiled, Compiled) or compiled.mapping is None:
+        return []
+    entries = keras.entry_for_outputs(outputs, compiled.mapping)
+    y_arg = argument(call, 1, "y")
+    found = keras.literal(y_arg.value, ctx) if y_arg is not None and entries is not None else None
+    if found is None:
+        return []
+    literal, at = found
+    nodes: List[Optional[cst.BaseExpression]] = []
+    if isinstance(literal, cst.Dict):
+        if not outputs.named or (outputs.form == "dict" and not keras.keras3()):
+            return []
+        given: Dict[str, cst.BaseExpression] = {}
+        for element in literal.elements:
+            key = ev.value(element.key, at) if isinstance(element, cst.DictElement) else None
+            if key is None or not (isinstance(key, Const) and isinstance(key.value, str)):
+                return []
+            given[key.value] = element.value  # type: ignore[union-attr]
+        nodes = [given.get(name) for name in outputs.keys]  # type: ignore[arg-type]
+    elif outputs.form != "dict" and len(literal.elements) == len(outputs.heads):  # type: ignore[union-attr]
+        if any(isinstance(element, cst.StarredElement) for element in literal.elements):  # type: ignore[union-attr]
+            return []
+        nodes = [element.value for element in literal.elements]  # type: ignore[union-attr]
+    else:
+        return []
+    x_arg = argument(call, 0, "x")
+    features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
+    uses = []
+    for head, entry, node in zip(outputs.heads, entries, nodes):  # type: ignore[arg-type]
+        if entry is None or node is None:
+            continue
+        labels = ld.labels_of(ev, node, at)
+        spec = entry.spec or ld.target_loss(entry.value, entry.site)
+        if labels is not None:
+            uses.append(LabelUse(labels, spec, head, Site(call), features, meets="fit"))
     return uses
 
 
