@@ -361,6 +361,61 @@ class MultiOutputCompile:
 
 
 @dataclass(frozen=True)
+class MixedPolicy:
+    """The program sets a mixed global dtype policy (every policy it sets is this one; Keras 3 only)."""
+
+    policy: str  # "mixed_float16" or "mixed_bfloat16"
+    site: Site  # the call that sets it
+
+
+@dataclass(frozen=True)
+class ProbabilityLayer:
+    """A Keras layer that applies a softmax or sigmoid (``Dense(..., activation="softmax")``,
+    ``Activation("sigmoid")``, ``Softmax()``), with the ``dtype=`` it is given.
+
+    ``dtype`` is the policy or dtype name given (a literal, or a policy built from one);
+    None with ``dtype_given`` when it is given some other way.
+    """
+
+    activation: str
+    activation_site: Site  # as in the ``Head`` of what the layer outputs
+    site: Site  # the layer construction
+    dtype: Optional[str] = None
+    dtype_given: bool = False
+
+
+@dataclass(frozen=True)
+class MixedPrecisionUse:
+    """A loss use whose softmax/sigmoid output layer computes under a mixed policy (LL107's subject)."""
+
+    use: LossUse
+    policy: MixedPolicy
+    layer: ProbabilityLayer
+
+    @property
+    def called_from(self) -> Optional[Site]:
+        return self.use.called_from
+
+
+@dataclass(frozen=True)
+class AutocastLoss:
+    """A probability-space torch loss (``nn.BCELoss``, ``F.binary_cross_entropy``) called inside an
+    enabled autocast region (``with torch.autocast(...)``).
+
+    ``device`` is the region's device when known ("cuda", "cpu", ...); ``prediction_inside``
+    says whether the input was computed inside the region (so in low precision).
+    """
+
+    display: str
+    call_site: Site
+    loss_site: Site  # where the criterion is built (or the functional call)
+    autocast_site: Site
+    device: Optional[str]
+    prediction_inside: bool
+    called_from: Optional[Site] = None
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything one file tells the rules."""
 
@@ -382,11 +437,15 @@ class Facts:
     placeholder_feeds: Tuple[PlaceholderFeed, ...] = ()
     torch_target_uses: Tuple[TorchTargetUse, ...] = ()
     multi_output_compiles: Tuple[MultiOutputCompile, ...] = ()
+    mixed_policies: Tuple[MixedPolicy, ...] = ()
+    probability_layers: Tuple[ProbabilityLayer, ...] = ()
+    autocast_losses: Tuple[AutocastLoss, ...] = ()
 
 
 __all__ = [
     "ApiReference",
     "ArgumentOrigin",
+    "AutocastLoss",
     "BINARY",
     "CATEGORICAL",
     "CONTINUOUS",
@@ -409,6 +468,8 @@ __all__ = [
     "LossUse",
     "MIXED",
     "MULTI_HOT",
+    "MixedPolicy",
+    "MixedPrecisionUse",
     "MultiOutputCompile",
     "NOT_LITERAL",
     "ONE_HOT",
@@ -416,6 +477,7 @@ __all__ = [
     "PREDICTIONS",
     "PROBABILITY_ACTIVATIONS",
     "PlaceholderFeed",
+    "ProbabilityLayer",
     "REGRESSION",
     "Rank",
     "SIGMOID",

@@ -17,7 +17,6 @@ import libcst as cst
 
 from ...syntax.collect import Binding, CallSite, ClassInfo, Ctx, within
 from ..env import in_env
-from ...syntax.names import qualify
 from ...syntax.nodes import argument, source_text
 from ...terms import (
     BINARY,
@@ -229,6 +228,30 @@ LOGITS_OP_FAMILIES: Dict[str, str] = {
 # Keyword arguments of the loss classes, besides from_logits, that change what
 # the loss computes or which labels it takes; they are carried in LossSpec.arguments.
 LOSS_ARGUMENTS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
+
+# Mixed precision (Keras 3.15.1 names; scripts/check_config_rule_facts.py): the calls that set the
+# global dtype policy, the policy classes, and the policies whose layers compute in 16 bits.
+POLICY_SETTERS = frozenset(
+    {
+        "keras.mixed_precision.set_global_policy",
+        "keras.mixed_precision.set_dtype_policy",
+        "keras.config.set_dtype_policy",
+        "keras.mixed_precision.experimental.set_policy",
+    }
+)
+POLICY_CLASSES = frozenset(
+    {
+        "keras.mixed_precision.Policy",
+        "keras.mixed_precision.DTypePolicy",
+        "keras.DTypePolicy",
+        "keras.dtype_policies.DTypePolicy",
+        "keras.dtype_policies.FloatDTypePolicy",
+    }
+)
+MIXED_POLICIES = frozenset({"mixed_float16", "mixed_bfloat16"})
+# A layer's dtype= that makes it compute in 16 bits, and ones that keep it in 32 or 64.
+LOW_PRECISION_DTYPES = frozenset({"float16", "bfloat16", "half"}) | MIXED_POLICIES
+FULL_PRECISION_DTYPES = frozenset({"float32", "float64", "double"})
 
 # Methods that change a dict or a list in place: a literal they are called on is not all it holds.
 _DICT_CHANGES = frozenset({"update", "pop", "setdefault", "popitem", "clear"})
@@ -732,17 +755,17 @@ class KerasDomain(Domain):
             self._keras3 = major.isdigit() and int(major) >= 3 and not legacy
         return self._keras3
 
-    def output_layer(self, head: Head) -> Optional[cst.Call]:
-        """The layer construction that applies ``head``'s activation, when a Keras layer does
-        (``Dense(..., activation=...)``, ``Activation(...)``, ``Softmax()``), for its other arguments."""
-        if head.via != VIA_KERAS or head.activation_site is None or head.after:
-            return None
-        node = head.activation_site.node
-        if isinstance(node, cst.Call):  # Activation(...) / Softmax(...)
-            return node if qualify(node.func, self.ev.imports) in (ACTIVATION_LAYER, SOFTMAX_LAYER) else None
-        layer = head.units_site.node if head.units_site is not None else None
-        if isinstance(node, cst.Arg) and isinstance(layer, cst.Call) and any(arg is node for arg in layer.args):
-            return layer if qualify(layer.func, self.ev.imports) in UNIT_LAYERS else None
+    def policy_name(self, node: cst.BaseExpression, ctx: Ctx) -> Optional[str]:
+        """The policy a dtype argument names: a literal string, or a policy object built from one."""
+        value = self.ev.value(node, ctx)
+        if isinstance(value, Const) and isinstance(value.value, str):
+            return value.value
+        if isinstance(node, cst.Call) and isinstance(self.ev.value(node.func, ctx), LibRef):
+            if self.ev.value(node.func, ctx).qualname in POLICY_CLASSES:  # type: ignore[attr-defined]
+                arg = argument(node, 0, "name")
+                inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+                if isinstance(inner, Const) and isinstance(inner.value, str):
+                    return inner.value
         return None
 
     # -- losses ----------------------------------------------------------------------

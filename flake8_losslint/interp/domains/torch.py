@@ -160,6 +160,20 @@ LOSS_FUNCTIONS: Dict[str, Tuple[str, str]] = {
 }
 
 
+# Autocast context managers (torch 2.13): the device each runs on (None: its ``device_type``
+# argument, at position 0), and the position of ``enabled``.
+AUTOCAST: Dict[str, Tuple[Optional[str], int]] = {
+    "torch.autocast": (None, 2),
+    "torch.amp.autocast": (None, 2),
+    "torch.amp.autocast_mode.autocast": (None, 2),
+    "torch.cuda.amp.autocast": ("cuda", 0),
+    "torch.cpu.amp.autocast": ("cpu", 0),
+}
+# Devices whose autocast refuses binary_cross_entropy (measured by redispatching the operator
+# to AutocastCUDA / AutocastXPU, scripts/check_torch_config_facts.py); CPU autocast runs it in float32.
+AUTOCAST_REFUSES_BCE = frozenset({"cuda", "xpu"})
+
+
 @dataclass(frozen=True)
 class TorchModel(Model):
     """A torch model: ``nn.Sequential(...)`` or an instance of an ``nn.Module`` subclass.
