@@ -10,7 +10,7 @@ so that rules import one module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from ..terms import (  # noqa: F401 - re-exported for the rules
     BINARY,
@@ -99,6 +99,23 @@ class TorchLossUse:
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
     called_from: Optional[Site] = None
+    # Keyword arguments of the criterion or functional call (interp.domains.torch.loss_arguments):
+    # literals, and ``weight``/``pos_weight`` as (length or None, site).
+    arguments: Tuple[Tuple[str, Any], ...] = ()
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        for key, value in self.arguments:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class LossTensor:
+    """A tensor given to a torch loss (``weight=``, ``pos_weight=``): its length when it is 1-D and known."""
+
+    length: Optional[int]
+    site: Site
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,15 @@ class LossSignature:
 
 
 @dataclass(frozen=True)
+class ClassWeights:
+    """``class_weight=`` given to ``fit``/``train_on_batch``: a dict literal's keys, when every key is a literal."""
+
+    site: Site  # the argument's value
+    keys: Tuple[Tuple[object, Site], ...] = ()
+    literal: bool = False  # a dict literal whose every key is a literal (``keys`` is all of it)
+
+
+@dataclass(frozen=True)
 class LabelUse:
     """Labels meeting a loss or their inputs.
 
@@ -266,6 +292,10 @@ class LabelUse:
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
     called_from: Optional[Site] = None
+    # Training labels of fit/train_on_batch (not validation data): the weights given beside them.
+    sample_weight: bool = False  # ``sample_weight=`` (or ``**kwargs`` that may hold it)
+    class_weight: Optional[ClassWeights] = None
+    dataset: bool = False  # the labels come batched from a dataset or generator, not arrays
 
 
 @dataclass(frozen=True)
@@ -302,6 +332,13 @@ class TorchTargetUse:
     loss_site: Site  # where the criterion is built (or the functional call)
     call_site: Site
     called_from: Optional[Site] = None
+    arguments: Tuple[Tuple[str, Any], ...] = ()  # as in ``TorchLossUse``
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        for key, value in self.arguments:
+            if key == name:
+                return value
+        return default
 
 
 @dataclass(frozen=True)
@@ -358,6 +395,16 @@ class MultiOutputCompile:
             if argument.name == name:
                 return argument
         return None
+
+
+@dataclass(frozen=True)
+class MaskSource:
+    """Something in the program that may give a Keras model a mask over padded steps, which the
+    loss then leaves out: ``Embedding(mask_zero=True)``, a ``Masking`` layer, a layer class of the
+    program defining ``compute_mask``, any ``mask_zero=`` not literally False."""
+
+    kind: str  # "mask_zero", "Masking", "compute_mask"
+    site: Site
 
 
 @dataclass(frozen=True)
@@ -438,6 +485,7 @@ class Facts:
     torch_target_uses: Tuple[TorchTargetUse, ...] = ()
     multi_output_compiles: Tuple[MultiOutputCompile, ...] = ()
     mixed_policies: Tuple[MixedPolicy, ...] = ()
+    mask_sources: Tuple[MaskSource, ...] = ()
     probability_layers: Tuple[ProbabilityLayer, ...] = ()
     autocast_losses: Tuple[AutocastLoss, ...] = ()
 
@@ -449,6 +497,7 @@ __all__ = [
     "BINARY",
     "CATEGORICAL",
     "CONTINUOUS",
+    "ClassWeights",
     "CompileArgument",
     "CompileKey",
     "Facts",
@@ -465,9 +514,11 @@ __all__ = [
     "LossCallArguments",
     "LossSignature",
     "LossSpec",
+    "LossTensor",
     "LossUse",
     "MIXED",
     "MULTI_HOT",
+    "MaskSource",
     "MixedPolicy",
     "MixedPrecisionUse",
     "MultiOutputCompile",

@@ -10,6 +10,7 @@ from ..facts import (
     INTEGER,
     MIXED,
     MULTI_HOT,
+    NOT_LITERAL,
     ONE_HOT,
     REGRESSION,
     SIGMOID,
@@ -422,10 +423,20 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
     model.fit(x, y)
     ```
 
+    A value that marks pixels or steps to leave out (255 for void pixels in
+    segmentation masks, -1 for padding) raises the same way unless the loss
+    skips it: `SparseCategoricalCrossentropy(ignore_class=255)` averages over
+    the other labels only (Keras 3.15.1: 3.5364, the mean over the non-void
+    pixels). An `ignore_class` skips that one value and no other:
+    `ignore_class=-1` with labels 1..3 on 3 units still raises `Received a
+    label value of 3 which is outside the valid range of [0, 3)`.
+
     ## Known problems
     When the labels also have more classes than the output has units, LL203
-    reports it instead. Sigmoid outputs are left to LL105. A loss built with
-    `ignore_class=...` is not checked.
+    reports it instead. Sigmoid outputs are left to LL105. An `ignore_class`
+    equal to the lowest out-of-range value (below 0) or the highest (from
+    `units` up) is taken to cover the values beyond it; one that is not a
+    literal is not checked.
     """
     for use, seen in _once(facts):
         loss, head, labels = use.loss, use.prediction, use.labels
@@ -433,25 +444,57 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
             continue
         if labels.value_range is None or head.units is None or head.activation == SIGMOID:
             continue
-        if use.ignore_class:
-            continue  # e.g. ignore_class=-1 for padding labels
         low, high = labels.value_range
         if 0 <= low and high < head.units:
             continue
+        ignore = loss.argument("ignore_class")
+        if ignore is NOT_LITERAL or _ignored(ignore, low, high, head.units):
+            continue  # e.g. ignore_class=-1 for padding labels
         if _classes_mismatch(use) or labels.site in seen:
             continue
         seen.add(labels.site)
         fix = f"subtract {low} from them" if low > 0 else f"map them to 0..{head.units - 1}"
+        void = _void_value(low, high, head.units)
+        if void is not None and ignore is None and _takes_ignore_class(loss.display):
+            fix += f", or, if {void} marks labels to leave out, {_ignoring(loss.display, str(void))}"
+        skipped = f" (ignore_class={ignore} skips only {ignore})" if ignore is not None else ""
         yield Finding(
             "LL205",
             labels.site,
             Message.of(
                 f"labels range over {low}..{high} but {loss.display} on {_units(head.units)}",
                 at("output", head.units_site),
-                f" needs 0..{head.units - 1}: {fix}",
+                f" needs 0..{head.units - 1}{skipped}: {fix}",
             ),
             subject=use,
         )
+
+
+# Values that mark labels to leave out, by convention: void pixels (255), padding (-1, -100).
+_VOID_VALUES = (255, -1, -100)
+
+
+def _ignored(ignore: object, low: int, high: int, units: int) -> bool:
+    """Whether ``ignore_class=ignore`` covers every out-of-range value of labels ``low..high``."""
+    if ignore is None or type(ignore) is not int:
+        return False
+    if low < 0 and high >= units:
+        return False  # values out of range on both sides: one ignored value cannot cover them
+    return ignore == low if low < 0 else ignore == high
+
+
+def _void_value(low: int, high: int, units: int) -> Optional[int]:
+    """The one conventional leave-out value at the out-of-range end of ``low..high``, if any."""
+    if low < 0 and high < units and low in _VOID_VALUES:
+        return low
+    if low >= 0 and high >= units and high in _VOID_VALUES:
+        return high
+    return None
+
+
+def _takes_ignore_class(display: str) -> bool:
+    """A Keras sparse crossentropy (class, function or string), not a tf.nn/tf.compat.v1 op."""
+    return not display.startswith("tf.")
 
 
 @rule("LL206", "mixed-label-encodings", "mixed label encodings in one array (ints beside one-hot rows)")
@@ -691,6 +734,98 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
                 at("targets", labels.site, before=f" ({labels.origin}, "),
                 f" with an output of {_units(head.units)}: {effect}; "
                 f"give the output layer {_units(columns)} or reshape the targets",
+            ),
+            subject=use,
+        )
+
+
+def _ignoring(display: str, value: str) -> str:
+    """How to make the sparse loss ``display`` skip the label ``value``."""
+    if display.startswith(("'", '"')) or not display[:1].isupper():
+        return f"use keras.losses.SparseCategoricalCrossentropy(ignore_class={value})"
+    return f"set ignore_class={value}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@rule("LL209", "padding-label-not-ignored", "labels padded with a value the sparse loss does not ignore (pad_sequences)")
+def padding_label_not_ignored(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags sequence labels padded by `pad_sequences` (`keras.utils`,
+    `keras.preprocessing.sequence`) that meet a Keras sparse categorical
+    crossentropy whose `ignore_class` is not the padding value (`value=`,
+    0 by default), when nothing in the file masks padded steps
+    (`Embedding(mask_zero=True)`, a `Masking` layer, a layer defining
+    `compute_mask`) and `fit` is given no `sample_weight`.
+
+    ## Why is this bad?
+    The padded steps are labels like any other. Padded with 0, they train
+    the model to predict class 0 after every sequence's end, silently, and
+    weigh in the loss and the metrics. Measured on Keras 3.15.1 (TensorFlow
+    2.21, CPU): labels of 8 sequences padded with 0 after 4 of 6 steps give a
+    loss of 2.0251 with `ignore_class=-1` or none, the mean over all steps;
+    `ignore_class=0` gives 1.9562, the mean over the real steps, and so does
+    `Embedding(mask_zero=True)` in the model. Padded with a value outside the
+    classes (-1) and not ignored, the first batch raises `InvalidArgumentError:
+    Received a label value of -1 which is outside the valid range of [0, 5)`
+    on CPU (Keras 2.15 alike).
+
+    The finding is reported on the loss, where `ignore_class` goes; the message
+    names the padding.
+
+    ## Example
+    ```python
+    tags = keras.utils.pad_sequences(tag_ids, maxlen=40, padding="post")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(tokens, tags)
+    ```
+
+    ## Use instead
+    ```python
+    tags = keras.utils.pad_sequences(tag_ids, maxlen=40, padding="post")
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0))
+    model.fit(tokens, tags)
+    ```
+    (when 0 is no real class), or mask the padded steps in the model with
+    `Embedding(..., mask_zero=True)`.
+
+    ## Known problems
+    Any mask source anywhere in the file silences the rule: which model it
+    reaches is not followed. A loss built with `reduction=None` (`"none"`) is
+    left alone, since the program may mask the per-step losses itself. Labels
+    padded another way (`np.pad`, a loop) are not recognised.
+    """
+    if facts.mask_sources:
+        return
+    seen: Set[Site] = set()
+    for use in facts.label_uses:
+        loss, labels = use.loss, use.labels
+        if labels.padding is None or loss is None or loss.family != SPARSE_CATEGORICAL or use.sample_weight:
+            continue
+        if loss.display.startswith("tf.") or loss.argument("reduction", "sum_over_batch_size") in (None, "none", NOT_LITERAL):
+            continue
+        ignore = loss.argument("ignore_class")
+        if ignore is NOT_LITERAL or ignore == labels.padding or loss.site in seen:
+            continue
+        seen.add(loss.site)
+        pad = _number(labels.padding)
+        ignoring = f"which ignores {ignore}" if ignore is not None else "which ignores no class"
+        units = use.prediction.units
+        if labels.padding < 0 or (units is not None and labels.padding >= units):
+            effect = f"Keras raises InvalidArgumentError at the first batch on CPU (label {pad} is out of range)"
+        else:
+            effect = f"the padded steps train as class {pad}, silently"
+        yield Finding(
+            "LL209",
+            loss.site,
+            Message.of(
+                f"labels padded with {pad} by {labels.origin}",
+                at("labels", labels.site),
+                f" meet {loss.display}, {ignoring}: {effect}; {_ignoring(loss.display, pad)}, "
+                "or mask the padded steps (Embedding(mask_zero=True))",
             ),
             subject=use,
         )

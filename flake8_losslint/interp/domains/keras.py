@@ -213,6 +213,14 @@ _KNOWN = frozenset(
 
 # Methods that train or evaluate a compiled model on labels.
 FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"})
+# Where a training/evaluation method takes its weights (positional index, self excluded), Keras
+# 3.15.1 and 2.15.0 alike.
+WEIGHT_ARGUMENTS: Dict[str, Dict[str, int]] = {
+    "fit": {"class_weight": 9, "sample_weight": 10},
+    "evaluate": {"sample_weight": 4},
+    "train_on_batch": {"sample_weight": 2, "class_weight": 3},
+    "test_on_batch": {"sample_weight": 2},
+}
 # Methods of a model that return what the model outputs.
 PREDICT_METHODS = frozenset({"predict", "predict_on_batch", "__call__"})
 
