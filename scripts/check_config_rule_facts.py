@@ -192,6 +192,27 @@ def class_weight() -> None:
     check(result[0] == "raises" and "only 0-dimensional arrays" in result[1],
           "Keras 3, tf.Tensor labels of rank 3 in fit(x, y): the same TypeError as NumPy labels")
 
+    ids = RNG.integers(0, c, (n, t))
+    weights = {0: 1.0, 1: 2.0, 2: 3.0}
+
+    def sparse_sequence_fit(**kwargs):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((t, 2))
+        model = keras.Model(inputs, keras.layers.Dense(c, activation="softmax")(inputs))
+        model.compile("sgd", SPARSE)
+        return model.fit(x_seq, ids, epochs=1, verbose=0, batch_size=n, shuffle=False, **kwargs).history["loss"][-1]
+
+    per_step = np.vectorize(weights.get)(ids).astype("float32")
+    result = show("(N,T) class ids + sample_weight (N,T)", outcome(lambda: sparse_sequence_fit(sample_weight=per_step)))
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((t, 2))
+    reference = keras.Model(inputs, keras.layers.Dense(c, activation="softmax")(inputs))
+    probs = np.asarray(reference(x_seq))
+    nll = -np.log(np.take_along_axis(probs, ids[..., None], -1)[..., 0])
+    want = float((nll * per_step).mean())
+    check(result[0] == "ok" and abs(result[1] - want) < 1e-3,
+          f"sparse (N,T) labels with sample_weight (N,T): per-step weights, as wanted ({want:.4f})")
+
     x = RNG.random((64, 4)).astype("float32")
     y = RNG.integers(0, c, 64)
 
@@ -203,6 +224,8 @@ def class_weight() -> None:
         return model.fit(x, y, epochs=1, verbose=0, batch_size=64, shuffle=False, class_weight=weights).history["loss"][-1]
 
     plain = show("keys 0..2", outcome(lambda: classifier_fit({0: 1.0, 1: 1.0, 2: 1.0})))
+    mixed = show("keys 0, 1 and '2'", outcome(lambda: classifier_fit({0: 1.0, 1: 1.0, "2": 9.0})))
+    check(mixed[0] == "ok" and abs(mixed[1] - plain[1]) < 1e-6, "a string key beside int keys is never matched (weight 1.0)")
     negative = show("keys 0..2 and -1", outcome(lambda: classifier_fit({0: 1.0, 1: 1.0, 2: 1.0, -1: 9.0})))
     check(negative[0] == "ok" and abs(negative[1] - plain[1]) < 1e-6, "a key no label takes (-1) is ignored silently")
 

@@ -264,11 +264,26 @@ class LossSignature:
 
 @dataclass(frozen=True)
 class ClassWeights:
-    """``class_weight=`` given to ``fit``/``train_on_batch``: a dict literal's keys, when every key is a literal."""
+    """``class_weight=`` given to ``fit``: a dict literal's keys, when every key is a literal."""
 
     site: Site  # the argument's value
     keys: Tuple[Tuple[object, Site], ...] = ()
     literal: bool = False  # a dict literal whose every key is a literal (``keys`` is all of it)
+    keras3: bool = True  # the program runs on Keras 3 (Keras 2 reads class_weight otherwise)
+
+
+@dataclass(frozen=True)
+class ClassWeightUse:
+    """``fit(..., class_weight=...)``: the weights, and what is known of the
+    labels they weigh (None when not known) and of the loss and output they meet."""
+
+    weights: ClassWeights
+    labels: Optional[Labels]
+    loss: Optional[LossSpec]
+    prediction: Head
+    call_site: Site
+    dataset: bool = False  # the labels come batched from a dataset or generator, not arrays
+    called_from: Optional[Site] = None
 
 
 @dataclass(frozen=True)
@@ -292,10 +307,8 @@ class LabelUse:
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
     called_from: Optional[Site] = None
-    # Training labels of fit/train_on_batch (not validation data): the weights given beside them.
+    # Training labels of fit/train_on_batch (not validation data): weights given beside them.
     sample_weight: bool = False  # ``sample_weight=`` (or ``**kwargs`` that may hold it)
-    class_weight: Optional[ClassWeights] = None
-    dataset: bool = False  # the labels come batched from a dataset or generator, not arrays
 
 
 @dataclass(frozen=True)
@@ -483,6 +496,7 @@ class Facts:
     label_uses: Tuple[LabelUse, ...] = ()
     placeholder_feeds: Tuple[PlaceholderFeed, ...] = ()
     torch_target_uses: Tuple[TorchTargetUse, ...] = ()
+    class_weight_uses: Tuple[ClassWeightUse, ...] = ()
     multi_output_compiles: Tuple[MultiOutputCompile, ...] = ()
     mixed_policies: Tuple[MixedPolicy, ...] = ()
     mask_sources: Tuple[MaskSource, ...] = ()
@@ -497,6 +511,7 @@ __all__ = [
     "BINARY",
     "CATEGORICAL",
     "CONTINUOUS",
+    "ClassWeightUse",
     "ClassWeights",
     "CompileArgument",
     "CompileKey",

@@ -8,6 +8,7 @@ from ..facts import (
     BINARY,
     CATEGORICAL,
     INTEGER,
+    ClassWeightUse,
     MIXED,
     MULTI_HOT,
     NOT_LITERAL,
@@ -829,3 +830,201 @@ def padding_label_not_ignored(facts: Facts) -> Iterator[Finding]:
             ),
             subject=use,
         )
+
+
+def _shape_of(labels: Labels) -> str:
+    shape = labels.shape or ()
+    return "(N" + "".join(f", {'?' if dim is None else dim}" for dim in shape) + ")"
+
+
+def _per_step_ids(labels: Labels) -> bool:
+    """One id (or 0/1 value) per step or column: labels of rank 2 whose last axis is not a class axis."""
+    shape = labels.shape
+    if shape is None or len(shape) != 1 or not isinstance(shape[0], int) or shape[0] < 2:
+        return False
+    if labels.encoding in (INTEGER, MULTI_HOT):
+        return True
+    return labels.encoding is None and labels.dtype == "int"
+
+
+@rule("LL210", "class-weight-on-sequence-labels", "class_weight with labels that hold more than one class per sample")
+def class_weight_on_sequence_labels(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `fit(..., class_weight=...)` whose labels
+    hold more than one class per sample: class ids per time step or pixel
+    (`(N, T)` integers such as `np.random.randint(0, 5, (N, T))`, sequences
+    from `pad_sequences`), multi-hot rows `(N, K)`, and, on Keras 3, any
+    label array of rank 3 or more (`(N, T, C)` one-hot steps, `(N, H, W)`
+    masks).
+
+    ## Why is this bad?
+    `class_weight` gives each *sample* one weight, looked up by one class id
+    per sample: Keras takes the labels as they are when they have rank 1,
+    drops a last axis of 1, and otherwise takes the argmax over the last
+    axis. Measured on Keras 3.15.1 (TensorFlow 2.21, CPU) and Keras 2.15.0:
+
+    - `(N, T)` class ids: the argmax is a *position*, not a class. Keras 3
+      raises `ValueError: Dimensions must be equal, but are 5 and 8` at the
+      first step (silently wrong when `T` equals the batch size); Keras 2
+      trains silently with weights by position (1.7354 where per-step weights
+      give 2.1934).
+    - multi-hot `(N, K)`: each row is weighted by its first positive column
+      (0.9886 instead of 0.7104 unweighted), not each label by its class.
+    - NumPy or tensor labels of rank 3 or more in Keras 3: `TypeError: only
+      0-dimensional arrays can be converted to Python scalars` when `fit`
+      builds the weights, before the first step. (One-hot `(N, T, C)` steps
+      from a `tf.data.Dataset` are weighted per step correctly in Keras 3,
+      and as arrays in Keras 2: not reported.)
+
+    The finding is reported on `class_weight=`; the message names the labels.
+
+    ## Example
+    ```python
+    tags = np.random.randint(0, 5, size=(1000, 40))  # one tag per token
+    model.fit(tokens, tags, class_weight={0: 0.1, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0})
+    ```
+
+    ## Use instead
+    ```python
+    tags = np.random.randint(0, 5, size=(1000, 40))
+    weights = np.array([0.1, 1.0, 1.0, 1.0, 1.0])[tags]  # one weight per token, shape (1000, 40)
+    model.fit(tokens, tags, sample_weight=weights)
+    ```
+
+    ## Known problems
+    Only labels whose per-sample shape is known are judged (random arrays,
+    literals, loaders that say so, `pad_sequences`), and only when the labels
+    reach `fit` beside the `class_weight`.
+    """
+    seen: Set[Site] = set()
+    for use in facts.class_weight_uses:
+        weights, labels = use.weights, use.labels
+        if labels is None or weights.site in seen:
+            continue
+        shape = labels.shape
+        if weights.keras3 and not use.dataset and (
+            (shape is not None and len(shape) >= 2) or (labels.padding is not None and labels.shape is None)
+        ):
+            if labels.padding is not None and shape is None:
+                what = f"padded sequences from {labels.origin}"
+            else:
+                what = f"labels of shape {_shape_of(labels)}"
+            effect = "Keras 3 raises TypeError when fit builds the weights (only 0-dimensional arrays ...)"
+            if labels.padding is not None and shape is None:
+                effect = "Keras 3 raises (TypeError, or a shape error at the first step) or weights by position"
+            fix = "pass per-step weights as sample_weight, shaped like the labels without their class axis"
+        elif _per_step_ids(labels):
+            if labels.encoding == MULTI_HOT:
+                what = f"multi-hot labels of shape {_shape_of(labels)}"
+                effect = "Keras weighs each row by its first positive column (the argmax), not each label"
+                fix = "weigh the label columns inside the loss instead"
+            else:
+                what = f"one class id per step, shape {_shape_of(labels)}"
+                effect = (
+                    "the argmax over the last axis is a position, not a class: Keras 3 raises at the first step "
+                    "(or weights by position when the steps equal the batch size), Keras 2 weights by position silently"
+                )
+                fix = f"pass per-step weights as sample_weight of shape {_shape_of(labels)}"
+        else:
+            continue
+        seen.add(weights.site)
+        yield Finding(
+            "LL210",
+            weights.site,
+            Message.of(
+                "class_weight gives one weight per sample, but these are ",
+                what,
+                at("labels", labels.site),
+                f": {effect}; {fix}",
+            ),
+            subject=use,
+        )
+
+
+def _class_count(use: ClassWeightUse) -> Optional[Tuple[int, int, str]]:
+    """The class ids the labels can take, as (low, high, why), when known."""
+    loss, head, labels = use.loss, use.prediction, use.labels
+    if labels is not None and labels.encoding == INTEGER and labels.value_range is not None:
+        low, high = labels.value_range
+        return low, high, f"the labels are {low}..{high}"
+    if loss is None or head.units is None:
+        return None
+    if loss.family in (SPARSE_CATEGORICAL, CATEGORICAL) and head.activation != SIGMOID and head.units > 1:
+        return 0, head.units - 1, f"the output has {_units(head.units)}"
+    if loss.family == BINARY and head.units == 1:
+        return 0, 1, "the binary labels are 0 and 1"
+    return None
+
+
+@rule("LL211", "class-weight-key-matches-no-label", "a class_weight key that no label takes (a string, or an id beyond the classes)")
+def class_weight_key_matches_no_label(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a key of a `class_weight` dict literal given to `fit` that no label
+    can take: a string (`{"cat": 1.0, "dog": 3.0}`, `{"0": ...}`), or a class
+    id outside the labels' classes, which are known from the labels' values or
+    from the output (`0..units-1` for a softmax classifier, 0 and 1 for one
+    sigmoid unit): `{1: 1.0, 2: 5.0, 3: 1.0}` for a 3-unit output.
+
+    ## Why is this bad?
+    Keras looks each label up among the keys. Measured on Keras 3.15.1
+    (TensorFlow 2.21, CPU) with NumPy labels: string keys make `fit` ignore
+    `class_weight` entirely (loss 1.2051, as unweighted), silently; keys 1..K
+    for labels 0..K-1 train silently with label 0 at weight 1.0 and every
+    other label at its neighbour's weight; a key no label takes is ignored.
+    With a `tf.data.Dataset`, string keys raise `TypeError: can only
+    concatenate str (not "int") to str`. Keras 2.15 raises `ValueError:
+    Expected class_weight to be a dict with keys from 0 to one less than the
+    number of classes`.
+
+    The finding is reported on the key.
+
+    ## Example
+    ```python
+    model.add(keras.layers.Dense(3, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, class_weight={1: 1.0, 2: 5.0, 3: 1.0})
+    ```
+
+    ## Use instead
+    ```python
+    model.fit(x, y, class_weight={0: 1.0, 1: 5.0, 2: 1.0})
+    ```
+
+    ## Known problems
+    Only dict literals with literal keys are judged. A class with no key gets
+    weight 1.0 in Keras 3 with arrays (measured) and is not reported.
+    """
+    seen: Set[Site] = set()
+    for use in facts.class_weight_uses:
+        weights = use.weights
+        if not weights.literal:
+            continue
+        classes = _class_count(use)
+        effect3 = "Keras 3 never applies it, silently"
+        effect = effect3 if weights.keras3 else "Keras 2 raises ValueError at fit"
+        for key, site in weights.keys:
+            if site in seen or type(key) is bool:
+                continue
+            if isinstance(key, str):
+                why = "labels are numbers"
+                if weights.keras3:
+                    effect_here = "Keras 3 never matches it, silently (a Dataset raises TypeError)"
+                else:
+                    effect_here = effect
+            elif isinstance(key, (int, float)) and classes is not None and not (classes[0] <= key <= classes[1]):
+                why = classes[2]
+                effect_here = effect
+            else:
+                continue
+            seen.add(site)
+            yield Finding(
+                "LL211",
+                site,
+                Message.of(
+                    f"class_weight key {key!r} matches no label ({why}): {effect_here}; key the weights by class id",
+                    f" {classes[0]}..{classes[1]}" if classes is not None else "",
+                ),
+                subject=use,
+            )

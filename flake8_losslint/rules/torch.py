@@ -19,6 +19,7 @@ from ..facts import (
     TORCH_NLL,
     AutocastLoss,
     Facts,
+    LossTensor,
     Site,
     TorchLossUse,
     TorchTargetUse,
@@ -656,6 +657,86 @@ def padding_target_not_ignored(facts: Facts) -> Iterator[Finding]:
                 at("targets", use.target.site),
                 f" meet {use.display}, whose ignore_index is {ignore}: {effect}; "
                 f"pad with {ignore} (padding_value={ignore}) or set ignore_index={pad}",
+            ),
+            subject=use,
+        )
+
+
+@rule(
+    "LL410",
+    "loss-weight-length-differs",
+    "CrossEntropyLoss/NLLLoss weight= or BCEWithLogitsLoss pos_weight= whose length is not the output width",
+)
+def loss_weight_length_differs(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a class weight tensor whose length differs from the width of the
+    output the loss is given, when both are known: `weight=` of
+    `nn.CrossEntropyLoss`/`nn.NLLLoss` (and `F.cross_entropy`/`F.nll_loss`)
+    against the number of classes, `pos_weight=` of `nn.BCEWithLogitsLoss`
+    (and `F.binary_cross_entropy_with_logits`) against the number of output
+    columns (a single weight is fine there). The lengths are read from
+    `torch.tensor([...])`, `torch.ones(n)` and the like; the width from the
+    `nn.Linear` (or convolution) that produces the output.
+
+    ## Why is this bad?
+    Measured on torch 2.13 (CPU), both raise at the first call, after the
+    data has been loaded: `CrossEntropyLoss(weight=torch.ones(3))` on 4
+    classes gives `RuntimeError: weight tensor should be defined either for
+    all 4 classes or no classes but got weight tensor of shape: [3]`;
+    `BCEWithLogitsLoss(pos_weight=torch.ones(3))` on 4 columns gives
+    `RuntimeError: The size of tensor a (3) must match the size of tensor b
+    (4) at non-singleton dimension 1`.
+
+    The finding is reported on the weight tensor; the message names the
+    output layer.
+
+    ## Example
+    ```python
+    model = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 4))
+    criterion = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 5.0]))
+    loss = criterion(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    model = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 4))
+    criterion = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 5.0, 1.0]))
+    loss = criterion(model(x), y)
+    ```
+
+    ## Known problems
+    Only 1-D weights of a literal length are judged, against outputs whose
+    last layer's width is a literal; an output reshaped on the way is not.
+    """
+    reported: Set[Site] = set()
+    for use in facts.torch_loss_uses:
+        units = use.prediction.units
+        if units is None:
+            continue
+        if use.kind in (TORCH_CROSS_ENTROPY, TORCH_NLL):
+            name, allowed, per = "weight", (units,), "class"
+            error = f"weight tensor should be defined either for all {units} classes or no classes"
+        elif use.kind == TORCH_BCE_WITH_LOGITS:
+            name, allowed, per = "pos_weight", (1, units), "output column (or a single one)"
+            error = "the size of tensor a must match the size of tensor b"
+        else:
+            continue
+        tensor = use.argument(name)
+        if not isinstance(tensor, LossTensor) or tensor.length is None or tensor.length in allowed:
+            continue
+        if tensor.site in reported:
+            continue
+        reported.add(tensor.site)
+        entries = "1 entry" if tensor.length == 1 else f"{tensor.length} entries"
+        yield Finding(
+            "LL410",
+            tensor.site,
+            Message.of(
+                f"{name} has {entries} but the output",
+                at("output", use.prediction.units_site or use.prediction.activation_site),
+                f" has {units} {'unit' if units == 1 else 'units'}: PyTorch raises RuntimeError at the first call "
+                f"({error}); give one weight per {per}",
             ),
             subject=use,
         )

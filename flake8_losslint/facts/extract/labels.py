@@ -35,6 +35,7 @@ from ...syntax.nodes import argument, source_text
 from ..model import (
     REGRESSION,
     ClassWeights,
+    ClassWeightUse,
     UNKNOWN_HEAD,
     Head,
     Labels,
@@ -71,10 +72,16 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
     feeds = _feeds(ev)
     judged: Dict[Site, Set[str]] = {}  # placeholder -> families of the loss ops it is the labels of
     uses = [_with_ignore_class(use) for use in _label_uses(ev, feeds, judged)]
+    weights: List[ClassWeightUse] = []
+    for site in ev.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "fit":
+            weights.extend(on_every_path(ev, site.ctx, lambda c, call=site.node: _class_weight_use(ev, call, c)))
     return {
         "label_uses": tuple(uses),
         "placeholder_feeds": tuple(_placeholder_feeds(feeds, judged)),
         "torch_target_uses": tuple(_torch_target_uses(ev)),
+        "class_weight_uses": tuple(weights),
     }
 
 
@@ -125,22 +132,16 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
     uses = []
     x_arg = argument(call, 0, "x", "generator")
     y_arg = argument(call, 1, "y")
-    weighted, class_weight = _weights(ev, call, ctx)
+    weighted, _ = _weights(ev, call, ctx)
     if y_arg is not None:
         labels = ld.labels_of(ev, y_arg.value, ctx)
         if labels is not None:
             features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
-            uses.append(
-                LabelUse(labels, loss, head, Site(call), features, meets="fit", sample_weight=weighted,
-                         class_weight=class_weight)
-            )
+            uses.append(LabelUse(labels, loss, head, Site(call), features, meets="fit", sample_weight=weighted))
     elif x_arg is not None:
         data = ld.value_of(ev, x_arg.value, ctx)
         if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
-            uses.append(
-                LabelUse(data.labels.labels, loss, head, Site(call), meets="fit", sample_weight=weighted,
-                         class_weight=class_weight, dataset=True)
-            )
+            uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit", sample_weight=weighted))
     validation = argument(call, -1, "validation_data")
     if validation is not None:
         node = validation.value
@@ -154,6 +155,30 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
             if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
                 uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
     return uses
+
+
+def _class_weight_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[ClassWeightUse]:
+    """``fit(x, y, class_weight=...)`` / ``fit(dataset, class_weight=...)`` on a Keras model with one output."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    _, weights = _weights(ev, call, ctx)
+    if weights is None:
+        return None
+    model = ev.value(func.value, ctx)
+    if not isinstance(model, Model) or isinstance(model, (MultiModel, td.TorchModel)) or _custom_steps(ev, func.value, ctx):
+        return None
+    x_arg = argument(call, 0, "x", "generator")
+    y_arg = argument(call, 1, "y")
+    labels: Optional[Labels] = None
+    dataset = False
+    if y_arg is not None:
+        labels = ld.labels_of(ev, y_arg.value, ctx)
+    elif x_arg is not None:
+        data = ld.value_of(ev, x_arg.value, ctx)
+        dataset = isinstance(data, ld.Dataset)
+        if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
+            labels = data.labels.labels
+    return ClassWeightUse(weights, labels, _compiled_loss(model), model.head, Site(call), dataset)
 
 
 def _weights(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Tuple[bool, Optional[ClassWeights]]:
@@ -176,7 +201,7 @@ def _weights(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Tuple[bool, Optional[Cl
             (ev.value(element.key, ctx).value, Site(element.key))  # type: ignore[attr-defined, union-attr]
             for element in found.value.elements  # type: ignore[union-attr]
         )
-    return sample or starred, ClassWeights(Site(found.value), keys, literal)
+    return sample or starred, ClassWeights(Site(found.value), keys, literal, ev.domain("keras").keras3())
 
 
 def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
