@@ -157,6 +157,18 @@ def mixed_precision() -> None:
     check(damaged("Dense() + Activation('softmax')"), "a float16 Activation('softmax') layer: damaged like a Dense softmax")
     check(damaged("Dense(softmax) + Activation('linear', dtype='float32')"),
           "a float32 linear Activation AFTER a float16 softmax does not repair it (the cached logits are lost)")
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential([keras.Input((10,)), identity_dense("softmax")])
+    outputs = model(x)
+    function = float(tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, outputs)))
+    cast = float(tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, tf.cast(outputs, "float32"))))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    compiled = model.evaluate(x, y, batch_size=512, verbose=0)
+    keras.config.set_dtype_policy("float32")
+    print(f"     loss function on the float16 output: {function:.4f}; on it cast to float32: {cast:.4f}; compiled: {compiled:.4f}")
+    check(abs(function - exact) < 0.05 * exact, "the loss FUNCTION called on the float16 output finds the cached logits: exact")
+    check(abs(cast - compiled) < 1e-3 and compiled < 0.8 * exact,
+          "compile (like a Loss object) casts the output to float32 first, dropping the logits: damaged")
 
 
 # -- LL205 and ignore_class ------------------------------------------------------------------------

@@ -415,7 +415,11 @@ def probabilities_in_half_precision(facts: Facts) -> Iterator[Finding]:
     32.55; a sigmoid output with binary crossentropy (logits ~5) is 8% too
     high in float16 and 22% in bfloat16. A float32 `Activation("linear")`
     after the float16 softmax does not repair it (13.22 for 31.80: the logits
-    are already lost). Keras 2.15 (tf.keras) computes these losses exactly, so
+    are already lost). `compile` and loss objects cast the output to float32
+    first, which drops the cached logits; a loss *function* called on the
+    output itself (`keras.losses.sparse_categorical_crossentropy(y,
+    model(x))`) still finds them and is exact (31.81 for 31.80), so such calls are not
+    reported. Keras 2.15 (tf.keras) computes these losses exactly, so
     programs on Keras 2 are not reported.
 
     The finding is reported on the output layer; the message names where the
@@ -462,6 +466,8 @@ def probabilities_in_half_precision(facts: Facts) -> Iterator[Finding]:
         loss, head = use.loss, use.prediction
         if loss.from_logits is not False or head.activation != _OWN_ACTIVATION[loss.family] or head.after:
             continue
+        if not use.compiled and not loss.display[:1].isupper():
+            continue  # a loss function called on the output itself reads its cached logits: exact
         layer = layers.get(head.activation_site) if head.activation_site is not None else None
         if layer is None or layer.site in reported:
             continue
@@ -475,7 +481,7 @@ def probabilities_in_half_precision(facts: Facts) -> Iterator[Finding]:
                 f"{head.activation} output computed in {low} under the {policy.policy} policy",
                 at("policy", policy.site),
                 f", then {loss.display} on its probabilities: Keras 3 loses the logits, caps the loss of confident "
-                "mistakes and gives them no gradient; give this layer dtype='float32'",
+                "mistakes and gives them no gradient; set dtype='float32' on this layer",
             ),
             subject=MixedPrecisionUse(use, policy, layer),
         )

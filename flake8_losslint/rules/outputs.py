@@ -27,12 +27,12 @@ def _weights_judged(fact: MultiOutputCompile) -> bool:
     return {key.key for key in loss.keys} == set(fact.names)
 
 
-def _by_position(keys: List[str], names: Sequence[Optional[str]], key: str) -> Optional[str]:
-    """The output a weight keyed ``key`` reaches when Keras 3 pairs the weights dict with the
-    outputs in sorted order (dict outputs: both sorted by key)."""
+def _by_position(keys: List[str], names: Sequence[Optional[str]]) -> Optional[dict]:
+    """Which output each weight reaches when Keras 3 pairs the weights dict with the outputs
+    in sorted order (dict outputs: both sorted by key); None when the counts differ."""
     if len(keys) != len(names):
         return None
-    return sorted(names)[sorted(keys).index(key)]  # type: ignore[type-var]
+    return dict(zip(sorted(keys), sorted(names)))  # type: ignore[type-var]
 
 
 def _key_effect(fact: MultiOutputCompile, argument: CompileArgument, key: str) -> Optional[str]:
@@ -45,10 +45,13 @@ def _key_effect(fact: MultiOutputCompile, argument: CompileArgument, key: str) -
         return None  # an extra weight beside one for every output is ignored: harmless
     if fact.outputs != "dict":
         return "Keras 3 raises KeyError at the first fit step"
-    receiver = _by_position(keys, fact.names, key)
-    if receiver is None:
+    pairs = _by_position(keys, fact.names)
+    if pairs is None:
         return "Keras 3 raises ValueError at the first fit step (one weight per loss)"
-    return f"Keras 3 gives its weight to '{receiver}' by position, silently"
+    missing = [name for name in fact.names if name not in keys]
+    if len(missing) == 1 and all(pairs[k] == (k if k in fact.names else missing[0]) for k in keys):
+        return None  # by position each weight lands where the keys mean it: the same training
+    return f"Keras 3 gives its weight to '{pairs[key]}' by position, silently"
 
 
 @rule(
@@ -85,7 +88,9 @@ def compile_key_names_no_output(facts: Facts) -> Iterator[Finding]:
       makes list outputs raise a bare `KeyError: 'category'`; on dict outputs
       Keras 3 pairs the weights with the outputs by position in sorted key
       order, silently: `{'class': 0.0, 'price': 0.5}` gave `category` the
-      weight 0 (total loss 0.0771 = 0.5 x the price loss alone).
+      weight 0 (total loss 0.0771 = 0.5 x the price loss alone). When that
+      pairing happens to give each weight the output its key means (here
+      `class` for `category`), nothing is reported.
 
     The finding is reported on the key; the message names the model's outputs.
 
@@ -133,9 +138,9 @@ def compile_key_names_no_output(facts: Facts) -> Iterator[Finding]:
                 if fact.outputs == "dict" and key.key in fact.layer_names:
                     hint = " (Keras matches the outputs dict's keys, not the layer names)"
                 if key.key in fact.layer_names:
-                    fix = f"key it '{fact.names[fact.layer_names.index(key.key)]}'"
+                    fix = f"key it '{fact.names[fact.layer_names.index(key.key)]}' to match the output"
                 elif len(missing) == 1 and argument.name != "metrics":
-                    fix = f"rename it '{missing[0]}'"
+                    fix = f"rename it '{missing[0]}' to match the output"
                 else:
                     fix = "use one of the output names"
                 yield Finding(
