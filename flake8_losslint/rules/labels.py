@@ -768,8 +768,10 @@ def padding_label_not_ignored(facts: Facts) -> Iterator[Finding]:
     weigh in the loss and the metrics. Measured on Keras 3.15.1 (TensorFlow
     2.21, CPU): labels of 8 sequences padded with 0 after 4 of 6 steps give a
     loss of 2.0251 with `ignore_class=-1` or none, the mean over all steps;
-    `ignore_class=0` gives 1.9562, the mean over the real steps, and so does
-    `Embedding(mask_zero=True)` in the model. Padded with a value outside the
+    `ignore_class=0` gives 1.9562, the mean over the real steps. With
+    `Embedding(mask_zero=True)` in the model the padded steps are left out
+    already: `evaluate` gives the same loss for `ignore_class` None, 0 and -1.
+    Padded with a value outside the
     classes (-1) and not ignored, the first batch raises `InvalidArgumentError:
     Received a label value of -1 which is outside the valid range of [0, 5)`
     on CPU (Keras 2.15 alike).

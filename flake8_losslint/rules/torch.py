@@ -17,7 +17,6 @@ from ..facts import (
     TORCH_BCE_WITH_LOGITS,
     TORCH_CROSS_ENTROPY,
     TORCH_NLL,
-    AutocastLoss,
     Facts,
     LossTensor,
     Site,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-import libcst as cst
-
 from ...interp.evaluator import Evaluator
 from ...interp.values import Const, LibRef
 from ..model import MaskSource, Site
