@@ -380,8 +380,7 @@ def activation_before_logits_op(facts: Facts) -> Iterator[Finding]:
             )
 
 
-# The dtype= values that keep a layer in 32 or 64 bits, and those that make it compute in 16.
-_FULL_PRECISION = ("float32", "float64", "double")
+# The dtype= values that make a layer compute in 16 bits (any other known one keeps 32 or 64).
 _LOW_PRECISION = ("float16", "bfloat16", "half", "mixed_float16", "mixed_bfloat16")
 
 

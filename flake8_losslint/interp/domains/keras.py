@@ -238,7 +238,7 @@ LOGITS_OP_FAMILIES: Dict[str, str] = {
 LOSS_ARGUMENTS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
 
 # Mixed precision (Keras 3.15.1 names; scripts/check_config_rule_facts.py): the calls that set the
-# global dtype policy, the policy classes, and the policies whose layers compute in 16 bits.
+# global dtype policy, the policy classes, and the policies under which layers compute in 16 bits.
 POLICY_SETTERS = frozenset(
     {
         "keras.mixed_precision.set_global_policy",
@@ -257,9 +257,6 @@ POLICY_CLASSES = frozenset(
     }
 )
 MIXED_POLICIES = frozenset({"mixed_float16", "mixed_bfloat16"})
-# A layer's dtype= that makes it compute in 16 bits, and ones that keep it in 32 or 64.
-LOW_PRECISION_DTYPES = frozenset({"float16", "bfloat16", "half"}) | MIXED_POLICIES
-FULL_PRECISION_DTYPES = frozenset({"float32", "float64", "double"})
 
 # Methods that change a dict or a list in place: a literal they are called on is not all it holds.
 _DICT_CHANGES = frozenset({"update", "pop", "setdefault", "popitem", "clear"})
