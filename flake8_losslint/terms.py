@@ -164,6 +164,9 @@ class Labels:
     # known; None for the whole when even the rank is not known.
     shape: Optional[Tuple[Optional[int], ...]] = None
     dtype: Optional[str] = None  # "int", "float" or "bool" when known
+    # The value sequences were padded with (``pad_sequences(value=...)``, ``pad_sequence(padding_value=...)``)
+    # when the labels are such a padded array; None otherwise.
+    padding: Optional[float] = None
 
     @property
     def columns(self) -> Optional[int]:

@@ -80,7 +80,7 @@ def test_directories_are_walked_skipping_tool_and_vcs_directories(tmp_path: Path
 def test_select_and_ignore_prefixes() -> None:
     everything = _lines(run("check", "fixtures", "--output-format", "concise").stdout)
     only_ll10 = run("check", "fixtures", "--select", "LL10", "--ignore", "LL101,LL103", "--output-format", "concise")
-    assert _codes(only_ll10.stdout) == {"LL102", "LL104", "LL105", "LL106"}
+    assert _codes(only_ll10.stdout) == {"LL102", "LL104", "LL105", "LL106", "LL107", "LL108", "LL109"}
     # The longer prefix wins, as in flake8: --select LL101 beats --ignore LL1.
     narrow = run("check", "fixtures", "--select", "LL101", "--ignore", "LL1", "--output-format", "concise")
     assert _codes(narrow.stdout) == {"LL101"}

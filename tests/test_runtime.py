@@ -461,6 +461,123 @@ def test_label_probe_is_plain_json_with_its_control() -> None:
     }
 
 
+# -- issue 17: configuration rules ------------------------------------------------
+CONFIG_EVIDENCE = [
+    (
+        "LL107/mixed_float16_softmax.py",
+        "LL107",
+        r"computes loss ([\d.]+) on the mixed_float16 softmax output, ([\d.]+) with dtype='float32' on the same "
+        r"logits \(512 rows of magnitude ~20\); (\d+) rows get a zero gradient \(0 with float32\)\.",
+    ),
+    (
+        "LL107/bfloat16_sigmoid_layer.py",
+        "LL107",
+        r"computes loss ([\d.]+) on the mixed_bfloat16 sigmoid output, ([\d.]+) with dtype='float32' on the same "
+        r"logits \(512 rows of magnitude ~20\); (\d+) rows get a zero gradient \(0 with float32\)\.",
+    ),
+    (
+        "LL108/loss_key_not_an_output.py",
+        "LL108",
+        r"raises ValueError: Expected keys \['category', 'price'\] in loss dict, but found "
+        r"loss\.keys\(\)=\['class', 'price'\] at the first evaluate step\.",
+    ),
+    (
+        "LL108/weight_key_on_dict_outputs.py",
+        "LL108",
+        r"computes total loss [\d.]+ from the per-output losses category [\d.]+, price [\d.]+, not [\d.]+ as the "
+        r"weights' keys say: the weights go by position, no error\.",
+    ),
+    (
+        "LL109/short_loss_list.py",
+        "LL109",
+        r"evaluates it without an error: total loss [\d.]+ is the loss of 'category' alone; 'price' \(its loss would "
+        r"be [\d.]+\) is not trained\.",
+    ),
+    (
+        "LL110/weights_dict_beside_loss_list.py",
+        "LL110",
+        r"computes total loss [\d.]+ from the per-output losses price [\d.]+, category [\d.]+, not [\d.]+ as the "
+        r"weights' keys say: the weights go by position, no error\.",
+    ),
+    (
+        "LL111/loss_list_in_written_order.py",
+        "LL111",
+        r"evaluates it without an error, but 'price' gets \"sparse_categorical_crossentropy\" \(written for "
+        r"'category'\); 'category' gets \"mse\" \(written for 'price'\)\.",
+    ),
+    (
+        "LL209/padded_tags.py",
+        "LL209",
+        r"computes loss ([\d.]+) on sequences padded with 0, counting the padded steps; with ignore_class=0 it is "
+        r"([\d.]+), the loss of the real steps\.",
+    ),
+    (
+        "LL210/per_token_class_ids.py",
+        "LL210",
+        r"raises ValueError: Dimensions must be equal, but are 40 and 64 .*; with per-step sample_weight it runs\.",
+    ),
+    (
+        "LL210/multi_label_rows.py",
+        "LL210",
+        r"computes loss [\d.]+ with class_weight, [\d.]+ unweighted, no error\.",
+    ),
+    (
+        "LL211/one_based_keys.py",
+        "LL211",
+        r"computes the same loss [\d.]+ with and without 3: never used, no error\.",
+    ),
+    (
+        "LL211/class_name_keys.py",
+        "LL211",
+        r"computes the same loss [\d.]+ with and without 'negative', 'positive': never used, no error\.",
+    ),
+]
+
+
+@needs_tf
+@pytest.mark.parametrize("path, code, pattern", CONFIG_EVIDENCE, ids=[case[0] for case in CONFIG_EVIDENCE])
+def test_config_findings_confirmed_in_tensorflow_words(runtime_env, path, code, pattern) -> None:
+    reports = [r for r in _analyze(path) if r.code == code]
+    assert reports
+    for report in reports:
+        match = re.fullmatch(pattern, _evidence(report))
+        assert match, _evidence(report)
+        if code == "LL107":  # the 16-bit output loses most of the loss of confident mistakes
+            low, full, dead = float(match.group(1)), float(match.group(2)), int(match.group(3))
+            assert low < 0.8 * full and dead > 0
+        if code == "LL209":
+            counted, real = float(match.group(1)), float(match.group(2))
+            assert counted != real
+
+
+def test_config_probes_are_plain_json_from_the_facts() -> None:
+    import json
+
+    from flake8_losslint.runtime import probes
+
+    (report,) = [r for r in analyze((FIXTURES / "LL110/weights_dict_beside_loss_list.py").read_text()) if r.code == "LL110"]
+    probe = probes.build(report.finding)
+    assert json.loads(json.dumps(probe)) == probe == {
+        "check": "multi_output_compile",
+        "rule": "LL110",
+        "outputs": "list",
+        "names": ["price", "category"],
+        "layer_names": ["price", "category"],
+        "arguments": {
+            "loss": {"form": "list", "length": 2, "empty": [], "values": ['"mse"', '"sparse_categorical_crossentropy"']},
+            "loss_weights": {"form": "dict", "keys": ["category", "price"], "empty": [], "values": ["0.2", "1.0"]},
+        },
+    }
+    (report,) = analyze((FIXTURES / "LL107/mixed_float16_softmax.py").read_text())
+    assert probes.build(report.finding) == {
+        "check": "mixed_precision_output",
+        "policy": "mixed_float16",
+        "loss": {"name": "sparse_categorical_crossentropy", "args": {"from_logits": False}},
+        "family": "sparse_categorical",
+        "y_pred": {"units": 10, "activation": "softmax"},
+    }
+
+
 # -- bundled examples, through real flake8 -------------------------------------
 @needs_tf
 def test_flake8_confirms_every_fixture_finding_then_serves_from_cache(shared_cache) -> None:

@@ -10,7 +10,7 @@ so that rules import one module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from ..terms import (  # noqa: F401 - re-exported for the rules
     BINARY,
@@ -99,6 +99,23 @@ class TorchLossUse:
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
     called_from: Optional[Site] = None
+    # Keyword arguments of the criterion or functional call (interp.domains.torch.loss_arguments):
+    # literals, and ``weight``/``pos_weight`` as (length or None, site).
+    arguments: Tuple[Tuple[str, Any], ...] = ()
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        for key, value in self.arguments:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class LossTensor:
+    """A tensor given to a torch loss (``weight=``, ``pos_weight=``): its length when it is 1-D and known."""
+
+    length: Optional[int]
+    site: Site
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,30 @@ class LossSignature:
 
 
 @dataclass(frozen=True)
+class ClassWeights:
+    """``class_weight=`` given to ``fit``: a dict literal's keys, when every key is a literal."""
+
+    site: Site  # the argument's value
+    keys: Tuple[Tuple[object, Site], ...] = ()
+    literal: bool = False  # a dict literal whose every key is a literal (``keys`` is all of it)
+    keras3: bool = True  # the program runs on Keras 3 (Keras 2 reads class_weight otherwise)
+
+
+@dataclass(frozen=True)
+class ClassWeightUse:
+    """``fit(..., class_weight=...)``: the weights, and what is known of the
+    labels they weigh (None when not known) and of the loss and output they meet."""
+
+    weights: ClassWeights
+    labels: Optional[Labels]
+    loss: Optional[LossSpec]
+    prediction: Head
+    call_site: Site
+    dataset: bool = False  # the labels come batched from a dataset or generator, not arrays
+    called_from: Optional[Site] = None
+
+
+@dataclass(frozen=True)
 class LabelUse:
     """Labels meeting a loss or their inputs.
 
@@ -266,6 +307,8 @@ class LabelUse:
     # The call of the enclosing function on whose arguments this fact depends
     # (the fact holds on that call path only); None when it holds on every path.
     called_from: Optional[Site] = None
+    # Training labels of fit/train_on_batch (not validation data): weights given beside them.
+    sample_weight: bool = False  # ``sample_weight=`` (or ``**kwargs`` that may hold it)
 
 
 @dataclass(frozen=True)
@@ -302,6 +345,134 @@ class TorchTargetUse:
     loss_site: Site  # where the criterion is built (or the functional call)
     call_site: Site
     called_from: Optional[Site] = None
+    arguments: Tuple[Tuple[str, Any], ...] = ()  # as in ``TorchLossUse``
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        for key, value in self.arguments:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class CompileKey:
+    """A literal string key of a dict given to ``compile``."""
+
+    key: str
+    site: Site
+
+
+@dataclass(frozen=True)
+class CompileArgument:
+    """``loss=``, ``metrics=`` or ``loss_weights=`` of a compile, as far as its form is written.
+
+    ``form`` is "dict", "list" (a list or tuple literal), "single" (one loss object, string
+    or function) or "other" (not known).  ``keys`` are a dict's keys when every one is a
+    literal string; ``length`` a list's length; ``empty`` the keys (dict) or positions
+    (list) given ``None`` on purpose; ``values`` each entry's value as written (for
+    messages, and to tell entries that compute alike), in the dict's or list's order.
+    """
+
+    name: str
+    form: str
+    site: Site  # the argument's value
+    keys: Tuple[CompileKey, ...] = ()
+    length: Optional[int] = None
+    empty: Tuple[object, ...] = ()
+    values: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MultiOutputCompile:
+    """``compile`` of a functional Keras model with several outputs (Keras 3 targets only).
+
+    ``names`` are what compile's dict keys must be, in ``outputs`` order: the output
+    layers' literal ``name=`` for list and tuple outputs, the dict's keys for dict outputs
+    (None where not known).  ``layer_names`` are the output layers' names.
+    """
+
+    outputs: str  # "list", "tuple" or "dict"
+    names: Tuple[Optional[str], ...]
+    layer_names: Tuple[Optional[str], ...]
+    model_site: Site  # the keras.Model(...) call
+    call_site: Site  # the compile call
+    arguments: Tuple[CompileArgument, ...] = ()
+    called_from: Optional[Site] = None
+
+    @property
+    def named(self) -> bool:
+        return all(name is not None for name in self.names)
+
+    def argument(self, name: str) -> Optional[CompileArgument]:
+        for argument in self.arguments:
+            if argument.name == name:
+                return argument
+        return None
+
+
+@dataclass(frozen=True)
+class MaskSource:
+    """Something in the program that may give a Keras model a mask over padded steps, which the
+    loss then leaves out: ``Embedding(mask_zero=True)``, a ``Masking`` layer, a layer class of the
+    program defining ``compute_mask``, any ``mask_zero=`` not literally False."""
+
+    kind: str  # "mask_zero", "Masking", "compute_mask"
+    site: Site
+
+
+@dataclass(frozen=True)
+class MixedPolicy:
+    """The program sets a mixed global dtype policy (every policy it sets is this one; Keras 3 only)."""
+
+    policy: str  # "mixed_float16" or "mixed_bfloat16"
+    site: Site  # the call that sets it
+
+
+@dataclass(frozen=True)
+class ProbabilityLayer:
+    """A Keras layer that applies a softmax or sigmoid (``Dense(..., activation="softmax")``,
+    ``Activation("sigmoid")``, ``Softmax()``), with the ``dtype=`` it is given.
+
+    ``dtype`` is the policy or dtype name given (a literal, or a policy built from one);
+    None with ``dtype_given`` when it is given some other way.
+    """
+
+    activation: str
+    activation_site: Site  # as in the ``Head`` of what the layer outputs
+    site: Site  # the layer construction
+    dtype: Optional[str] = None
+    dtype_given: bool = False
+
+
+@dataclass(frozen=True)
+class MixedPrecisionUse:
+    """A loss use whose softmax/sigmoid output layer computes under a mixed policy (LL107's subject)."""
+
+    use: LossUse
+    policy: MixedPolicy
+    layer: ProbabilityLayer
+
+    @property
+    def called_from(self) -> Optional[Site]:
+        return self.use.called_from
+
+
+@dataclass(frozen=True)
+class AutocastLoss:
+    """A probability-space torch loss (``nn.BCELoss``, ``F.binary_cross_entropy``) called inside an
+    enabled autocast region (``with torch.autocast(...)``).
+
+    ``device`` is the region's device when known ("cuda", "cpu", ...); ``prediction_inside``
+    says whether the input was computed inside the region (so in low precision).
+    """
+
+    display: str
+    call_site: Site
+    loss_site: Site  # where the criterion is built (or the functional call)
+    autocast_site: Site
+    device: Optional[str]
+    prediction_inside: bool
+    called_from: Optional[Site] = None
 
 
 @dataclass(frozen=True)
@@ -325,14 +496,25 @@ class Facts:
     label_uses: Tuple[LabelUse, ...] = ()
     placeholder_feeds: Tuple[PlaceholderFeed, ...] = ()
     torch_target_uses: Tuple[TorchTargetUse, ...] = ()
+    class_weight_uses: Tuple[ClassWeightUse, ...] = ()
+    multi_output_compiles: Tuple[MultiOutputCompile, ...] = ()
+    mixed_policies: Tuple[MixedPolicy, ...] = ()
+    mask_sources: Tuple[MaskSource, ...] = ()
+    probability_layers: Tuple[ProbabilityLayer, ...] = ()
+    autocast_losses: Tuple[AutocastLoss, ...] = ()
 
 
 __all__ = [
     "ApiReference",
     "ArgumentOrigin",
+    "AutocastLoss",
     "BINARY",
     "CATEGORICAL",
     "CONTINUOUS",
+    "ClassWeightUse",
+    "ClassWeights",
+    "CompileArgument",
+    "CompileKey",
     "Facts",
     "Head",
     "INTEGER",
@@ -347,15 +529,21 @@ __all__ = [
     "LossCallArguments",
     "LossSignature",
     "LossSpec",
+    "LossTensor",
     "LossUse",
     "MIXED",
     "MULTI_HOT",
+    "MaskSource",
+    "MixedPolicy",
+    "MixedPrecisionUse",
+    "MultiOutputCompile",
     "NOT_LITERAL",
     "ONE_HOT",
     "OTHER",
     "PREDICTIONS",
     "PROBABILITY_ACTIVATIONS",
     "PlaceholderFeed",
+    "ProbabilityLayer",
     "REGRESSION",
     "Rank",
     "SIGMOID",

@@ -15,6 +15,7 @@ from ..facts import (
     SPARSE_CATEGORICAL,
     Facts,
     Head,
+    MixedPrecisionUse,
 )
 from . import Finding, Message, Ref, at, rule
 
@@ -377,3 +378,109 @@ def activation_before_logits_op(facts: Facts) -> Iterator[Finding]:
                 ),
                 subject=use,
             )
+
+
+# The dtype= values that make a layer compute in 16 bits (any other known one keeps 32 or 64).
+_LOW_PRECISION = ("float16", "bfloat16", "half", "mixed_float16", "mixed_bfloat16")
+
+
+@rule(
+    "LL107",
+    "probabilities-in-half-precision",
+    "softmax/sigmoid output layer computed in float16/bfloat16 under a Keras 3 mixed precision policy",
+)
+def probabilities_in_half_precision(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags, in a program that sets a mixed global policy
+    (`keras.mixed_precision.set_global_policy("mixed_float16")` or
+    `"mixed_bfloat16"`, `keras.config.set_dtype_policy`, a `DTypePolicy` of
+    those) and runs on Keras 3, an output layer that applies a softmax or a
+    sigmoid without `dtype="float32"` when a crossentropy that expects
+    probabilities (`from_logits=False`, the default) is computed on it.
+
+    ## Why is this bad?
+    Under a mixed policy every layer computes in 16 bits unless given
+    `dtype="float32"`, as the Keras mixed precision guide asks of the output
+    layer. Keras 3 then loses the logits it keeps beside a softmax/sigmoid
+    output, and the loss is computed on 16-bit probabilities, clipped at
+    `1e-7`: confident mistakes are capped at a loss of 16.1 and get no
+    gradient at all. Nothing warns. Measured on Keras 3.15.1 / TensorFlow 2.21
+    (CPU), 512 rows, 10 classes, logits of magnitude ~20: the
+    `SparseCategoricalCrossentropy` of a `mixed_float16` softmax output is
+    13.50 where the exact loss is 30.70, and 259 of the 467 badly predicted
+    rows get a zero gradient; with `dtype="float32"` on the layer the loss is
+    30.70 and no row loses its gradient. `mixed_bfloat16` gives 13.60 for
+    32.55; a sigmoid output with binary crossentropy (logits ~5) is 8% too
+    high in float16 and 22% in bfloat16. A float32 `Activation("linear")`
+    after the float16 softmax does not repair it (13.22 for 31.80: the logits
+    are already lost). `compile` and loss objects cast the output to float32
+    first, which drops the cached logits; a loss *function* called on the
+    output itself (`keras.losses.sparse_categorical_crossentropy(y,
+    model(x))`) still finds them and is exact (31.81 for 31.80), so such calls are not
+    reported. Keras 2.15 (tf.keras) computes these losses exactly, so
+    programs on Keras 2 are not reported.
+
+    The finding is reported on the output layer; the message names where the
+    policy is set.
+
+    ## Example
+    ```python
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential([
+        keras.Input((784,)),
+        keras.layers.Dense(256, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential([
+        keras.Input((784,)),
+        keras.layers.Dense(256, activation="relu"),
+        keras.layers.Dense(10, activation="softmax", dtype="float32"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    ```
+    or end with a linear `Dense(10)` and a loss with `from_logits=True`, or
+    with `keras.layers.Activation("softmax", dtype="float32")`.
+
+    ## Known problems
+    Only a policy set by a literal name (or a policy built from one) counts,
+    and only when every policy the program sets is that one. A policy given
+    to single layers (`dtype="mixed_float16"`) is not followed, nor are
+    softmaxes applied with `tf.nn.softmax` or layers after the activation
+    (`Dropout`); the JAX and PyTorch backends were not measured.
+    """
+    if not facts.mixed_policies:
+        return
+    policy = facts.mixed_policies[0]
+    low = "bfloat16" if policy.policy == "mixed_bfloat16" else "float16"
+    layers = {layer.activation_site: layer for layer in facts.probability_layers}
+    reported = set()
+    for use in facts.loss_uses:
+        loss, head = use.loss, use.prediction
+        if loss.from_logits is not False or head.activation != _OWN_ACTIVATION[loss.family] or head.after:
+            continue
+        if not use.compiled and not loss.display[:1].isupper():
+            continue  # a loss function called on the output itself reads its cached logits: exact
+        layer = layers.get(head.activation_site) if head.activation_site is not None else None
+        if layer is None or layer.site in reported:
+            continue
+        if layer.dtype_given and layer.dtype not in _LOW_PRECISION:
+            continue  # float32, or a dtype not known
+        reported.add(layer.site)
+        yield Finding(
+            "LL107",
+            layer.site,
+            Message.of(
+                f"{head.activation} output computed in {low} under the {policy.policy} policy",
+                at("policy", policy.site),
+                f", then {loss.display} on its probabilities: Keras 3 loses the logits, caps the loss of confident "
+                "mistakes and gives them no gradient; set dtype='float32' on this layer",
+            ),
+            subject=MixedPrecisionUse(use, policy, layer),
+        )

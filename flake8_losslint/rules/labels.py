@@ -8,8 +8,10 @@ from ..facts import (
     BINARY,
     CATEGORICAL,
     INTEGER,
+    ClassWeightUse,
     MIXED,
     MULTI_HOT,
+    NOT_LITERAL,
     ONE_HOT,
     REGRESSION,
     SIGMOID,
@@ -422,10 +424,20 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
     model.fit(x, y)
     ```
 
+    A value that marks pixels or steps to leave out (255 for void pixels in
+    segmentation masks, -1 for padding) raises the same way unless the loss
+    skips it: `SparseCategoricalCrossentropy(ignore_class=255)` averages over
+    the other labels only (Keras 3.15.1: 3.5364, the mean over the non-void
+    pixels). An `ignore_class` skips that one value and no other:
+    `ignore_class=-1` with labels 1..3 on 3 units still raises `Received a
+    label value of 3 which is outside the valid range of [0, 3)`.
+
     ## Known problems
     When the labels also have more classes than the output has units, LL203
-    reports it instead. Sigmoid outputs are left to LL105. A loss built with
-    `ignore_class=...` is not checked.
+    reports it instead. Sigmoid outputs are left to LL105. An `ignore_class`
+    equal to the lowest out-of-range value (below 0) or the highest (from
+    `units` up) is taken to cover the values beyond it; one that is not a
+    literal is not checked.
     """
     for use, seen in _once(facts):
         loss, head, labels = use.loss, use.prediction, use.labels
@@ -433,25 +445,57 @@ def labels_out_of_range(facts: Facts) -> Iterator[Finding]:
             continue
         if labels.value_range is None or head.units is None or head.activation == SIGMOID:
             continue
-        if use.ignore_class:
-            continue  # e.g. ignore_class=-1 for padding labels
         low, high = labels.value_range
         if 0 <= low and high < head.units:
             continue
+        ignore = loss.argument("ignore_class")
+        if ignore is NOT_LITERAL or _ignored(ignore, low, high, head.units):
+            continue  # e.g. ignore_class=-1 for padding labels
         if _classes_mismatch(use) or labels.site in seen:
             continue
         seen.add(labels.site)
         fix = f"subtract {low} from them" if low > 0 else f"map them to 0..{head.units - 1}"
+        void = _void_value(low, high, head.units)
+        if void is not None and ignore is None and _takes_ignore_class(loss.display):
+            fix += f", or, if {void} marks labels to leave out, {_ignoring(loss.display, str(void))}"
+        skipped = f" (ignore_class={ignore} skips only {ignore})" if ignore is not None else ""
         yield Finding(
             "LL205",
             labels.site,
             Message.of(
                 f"labels range over {low}..{high} but {loss.display} on {_units(head.units)}",
                 at("output", head.units_site),
-                f" needs 0..{head.units - 1}: {fix}",
+                f" needs 0..{head.units - 1}{skipped}: {fix}",
             ),
             subject=use,
         )
+
+
+# Values that mark labels to leave out, by convention: void pixels (255), padding (-1, -100).
+_VOID_VALUES = (255, -1, -100)
+
+
+def _ignored(ignore: object, low: int, high: int, units: int) -> bool:
+    """Whether ``ignore_class=ignore`` covers every out-of-range value of labels ``low..high``."""
+    if ignore is None or type(ignore) is not int:
+        return False
+    if low < 0 and high >= units:
+        return False  # values out of range on both sides: one ignored value cannot cover them
+    return ignore == low if low < 0 else ignore == high
+
+
+def _void_value(low: int, high: int, units: int) -> Optional[int]:
+    """The one conventional leave-out value at the out-of-range end of ``low..high``, if any."""
+    if low < 0 and high < units and low in _VOID_VALUES:
+        return low
+    if low >= 0 and high >= units and high in _VOID_VALUES:
+        return high
+    return None
+
+
+def _takes_ignore_class(display: str) -> bool:
+    """A Keras sparse crossentropy (class, function or string), not a tf.nn/tf.compat.v1 op."""
+    return not display.startswith("tf.")
 
 
 @rule("LL206", "mixed-label-encodings", "mixed label encodings in one array (ints beside one-hot rows)")
@@ -694,3 +738,295 @@ def target_shape_differs_from_output(facts: Facts) -> Iterator[Finding]:
             ),
             subject=use,
         )
+
+
+def _ignoring(display: str, value: str) -> str:
+    """How to make the sparse loss ``display`` skip the label ``value``."""
+    if display.startswith(("'", '"')) or not display[:1].isupper():
+        return f"use keras.losses.SparseCategoricalCrossentropy(ignore_class={value})"
+    return f"set ignore_class={value}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@rule("LL209", "padding-label-not-ignored", "labels padded with a value the sparse loss does not ignore (pad_sequences)")
+def padding_label_not_ignored(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags sequence labels padded by `pad_sequences` (`keras.utils`,
+    `keras.preprocessing.sequence`) that meet a Keras sparse categorical
+    crossentropy whose `ignore_class` is not the padding value (`value=`,
+    0 by default), when nothing in the file masks padded steps
+    (`Embedding(mask_zero=True)`, a `Masking` layer, a layer defining
+    `compute_mask`) and `fit` is given no `sample_weight`.
+
+    ## Why is this bad?
+    The padded steps are labels like any other. Padded with 0, they train
+    the model to predict class 0 after every sequence's end, silently, and
+    weigh in the loss and the metrics. Measured on Keras 3.15.1 (TensorFlow
+    2.21, CPU): labels of 8 sequences padded with 0 after 4 of 6 steps give a
+    loss of 2.0251 with `ignore_class=-1` or none, the mean over all steps;
+    `ignore_class=0` gives 1.9562, the mean over the real steps. With
+    `Embedding(mask_zero=True)` in the model the padded steps are left out
+    already: `evaluate` gives the same loss for `ignore_class` None, 0 and -1.
+    Padded with a value outside the
+    classes (-1) and not ignored, the first batch raises `InvalidArgumentError:
+    Received a label value of -1 which is outside the valid range of [0, 5)`
+    on CPU (Keras 2.15 alike).
+
+    The finding is reported on the loss, where `ignore_class` goes; the message
+    names the padding.
+
+    ## Example
+    ```python
+    tags = keras.utils.pad_sequences(tag_ids, maxlen=40, padding="post")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(tokens, tags)
+    ```
+
+    ## Use instead
+    ```python
+    tags = keras.utils.pad_sequences(tag_ids, maxlen=40, padding="post")
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0))
+    model.fit(tokens, tags)
+    ```
+    (when 0 is no real class), or mask the padded steps in the model with
+    `Embedding(..., mask_zero=True)`.
+
+    ## Known problems
+    Any mask source anywhere in the file silences the rule: which model it
+    reaches is not followed. A loss built with `reduction=None` (`"none"`) is
+    left alone, since the program may mask the per-step losses itself. Labels
+    padded another way (`np.pad`, a loop) are not recognised.
+    """
+    if facts.mask_sources:
+        return
+    seen: Set[Site] = set()
+    for use in facts.label_uses:
+        loss, labels = use.loss, use.labels
+        if labels.padding is None or loss is None or loss.family != SPARSE_CATEGORICAL or use.sample_weight:
+            continue
+        if loss.display.startswith("tf.") or loss.argument("reduction", "sum_over_batch_size") in (None, "none", NOT_LITERAL):
+            continue
+        ignore = loss.argument("ignore_class")
+        if ignore is NOT_LITERAL or ignore == labels.padding or loss.site in seen:
+            continue
+        seen.add(loss.site)
+        pad = _number(labels.padding)
+        ignoring = f"which ignores {ignore}" if ignore is not None else "which ignores no class"
+        units = use.prediction.units
+        if labels.padding < 0 or (units is not None and labels.padding >= units):
+            effect = f"Keras raises InvalidArgumentError at the first batch on CPU (label {pad} is out of range)"
+        else:
+            effect = f"the padded steps train as class {pad}, silently"
+        yield Finding(
+            "LL209",
+            loss.site,
+            Message.of(
+                f"labels padded with {pad} by {labels.origin}",
+                at("labels", labels.site),
+                f" meet {loss.display}, {ignoring}: {effect}; {_ignoring(loss.display, pad)}, "
+                "or mask the padded steps (Embedding(mask_zero=True))",
+            ),
+            subject=use,
+        )
+
+
+def _shape_of(labels: Labels) -> str:
+    shape = labels.shape or ()
+    return "(N" + "".join(f", {'?' if dim is None else dim}" for dim in shape) + ")"
+
+
+def _per_step_ids(labels: Labels) -> bool:
+    """One id (or 0/1 value) per step or column: labels of rank 2 whose last axis is not a class axis."""
+    shape = labels.shape
+    if shape is None or len(shape) != 1 or not isinstance(shape[0], int) or shape[0] < 2:
+        return False
+    if labels.encoding in (INTEGER, MULTI_HOT):
+        return True
+    return labels.encoding is None and labels.dtype == "int"
+
+
+@rule("LL210", "class-weight-on-sequence-labels", "class_weight with labels that hold more than one class per sample")
+def class_weight_on_sequence_labels(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags `fit(..., class_weight=...)` whose labels
+    hold more than one class per sample: class ids per time step or pixel
+    (`(N, T)` integers such as `np.random.randint(0, 5, (N, T))`, sequences
+    from `pad_sequences`), multi-hot rows `(N, K)`, and, on Keras 3, any
+    label array of rank 3 or more (`(N, T, C)` one-hot steps, `(N, H, W)`
+    masks).
+
+    ## Why is this bad?
+    `class_weight` gives each *sample* one weight, looked up by one class id
+    per sample: Keras takes the labels as they are when they have rank 1,
+    drops a last axis of 1, and otherwise takes the argmax over the last
+    axis. Measured on Keras 3.15.1 (TensorFlow 2.21, CPU) and Keras 2.15.0:
+
+    - `(N, T)` class ids: the argmax is a *position*, not a class. Keras 3
+      raises `ValueError: Dimensions must be equal, but are 5 and 8` at the
+      first step (silently wrong when `T` equals the batch size); Keras 2
+      trains silently with weights by position (1.7354 where per-step weights
+      give 2.1934).
+    - multi-hot `(N, K)`: each row is weighted by its first positive column
+      (0.9886 instead of 0.7104 unweighted), not each label by its class.
+    - NumPy or tensor labels of rank 3 or more in Keras 3: `TypeError: only
+      0-dimensional arrays can be converted to Python scalars` when `fit`
+      builds the weights, before the first step. (One-hot `(N, T, C)` steps
+      from a `tf.data.Dataset` are weighted per step correctly in Keras 3,
+      and as arrays in Keras 2: not reported.)
+
+    The finding is reported on `class_weight=`; the message names the labels.
+
+    ## Example
+    ```python
+    tags = np.random.randint(0, 5, size=(1000, 40))  # one tag per token
+    model.fit(tokens, tags, class_weight={0: 0.1, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0})
+    ```
+
+    ## Use instead
+    ```python
+    tags = np.random.randint(0, 5, size=(1000, 40))
+    weights = np.array([0.1, 1.0, 1.0, 1.0, 1.0])[tags]  # one weight per token, shape (1000, 40)
+    model.fit(tokens, tags, sample_weight=weights)
+    ```
+
+    ## Known problems
+    Only labels whose per-sample shape is known are judged (random arrays,
+    literals, loaders that say so, `pad_sequences`), and only when the labels
+    reach `fit` beside the `class_weight`.
+    """
+    seen: Set[Site] = set()
+    for use in facts.class_weight_uses:
+        weights, labels = use.weights, use.labels
+        if labels is None or weights.site in seen:
+            continue
+        shape = labels.shape
+        if weights.keras3 and not use.dataset and (
+            (shape is not None and len(shape) >= 2) or (labels.padding is not None and labels.shape is None)
+        ):
+            if labels.padding is not None and shape is None:
+                what = f"padded sequences from {labels.origin}"
+            else:
+                what = f"labels of shape {_shape_of(labels)}"
+            effect = "Keras 3 raises TypeError when fit builds the weights (only 0-dimensional arrays ...)"
+            if labels.padding is not None and shape is None:
+                effect = "Keras 3 raises (TypeError, or a shape error at the first step) or weights by position"
+            fix = "pass per-step weights as sample_weight, shaped like the labels without their class axis"
+        elif _per_step_ids(labels):
+            if labels.encoding == MULTI_HOT:
+                what = f"multi-hot labels of shape {_shape_of(labels)}"
+                effect = "Keras weighs each row by its first positive column (the argmax), not each label"
+                fix = "weigh the label columns inside the loss instead"
+            else:
+                what = f"one class id per step, shape {_shape_of(labels)}"
+                effect = (
+                    "the argmax over the last axis is a position, not a class: Keras 3 raises at the first step "
+                    "(or weights by position when the steps equal the batch size), Keras 2 weights by position silently"
+                )
+                fix = f"pass per-step weights as sample_weight of shape {_shape_of(labels)}"
+        else:
+            continue
+        seen.add(weights.site)
+        yield Finding(
+            "LL210",
+            weights.site,
+            Message.of(
+                "class_weight gives one weight per sample, but these are ",
+                what,
+                at("labels", labels.site),
+                f": {effect}; {fix}",
+            ),
+            subject=use,
+        )
+
+
+def _class_count(use: ClassWeightUse) -> Optional[Tuple[int, int, str]]:
+    """The class ids the labels can take, as (low, high, why), when known."""
+    loss, head, labels = use.loss, use.prediction, use.labels
+    if labels is not None and labels.encoding == INTEGER and labels.value_range is not None:
+        low, high = labels.value_range
+        return low, high, f"the labels are {low}..{high}"
+    if loss is None or head.units is None:
+        return None
+    if loss.family in (SPARSE_CATEGORICAL, CATEGORICAL) and head.activation != SIGMOID and head.units > 1:
+        return 0, head.units - 1, f"the output has {_units(head.units)}"
+    if loss.family == BINARY and head.units == 1:
+        return 0, 1, "the binary labels are 0 and 1"
+    return None
+
+
+@rule("LL211", "class-weight-key-matches-no-label", "a class_weight key that no label takes (a string, or an id beyond the classes)")
+def class_weight_key_matches_no_label(facts: Facts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Flags a key of a `class_weight` dict literal given to `fit` that no label
+    can take: a string (`{"cat": 1.0, "dog": 3.0}`, `{"0": ...}`), or a class
+    id outside the labels' classes, which are known from the labels' values or
+    from the output (`0..units-1` for a softmax classifier, 0 and 1 for one
+    sigmoid unit): `{1: 1.0, 2: 5.0, 3: 1.0}` for a 3-unit output.
+
+    ## Why is this bad?
+    Keras looks each label up among the keys. Measured on Keras 3.15.1
+    (TensorFlow 2.21, CPU) with NumPy labels: string keys make `fit` ignore
+    `class_weight` entirely (loss 1.2051, as unweighted), silently; keys 1..K
+    for labels 0..K-1 train silently with label 0 at weight 1.0 and every
+    other label at its neighbour's weight; a key no label takes is ignored.
+    With a `tf.data.Dataset`, string keys raise `TypeError: can only
+    concatenate str (not "int") to str`. Keras 2.15 raises `ValueError:
+    Expected class_weight to be a dict with keys from 0 to one less than the
+    number of classes`.
+
+    The finding is reported on the key.
+
+    ## Example
+    ```python
+    model.add(keras.layers.Dense(3, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, class_weight={1: 1.0, 2: 5.0, 3: 1.0})
+    ```
+
+    ## Use instead
+    ```python
+    model.fit(x, y, class_weight={0: 1.0, 1: 5.0, 2: 1.0})
+    ```
+
+    ## Known problems
+    Only dict literals with literal keys are judged. A class with no key gets
+    weight 1.0 in Keras 3 with arrays (measured) and is not reported.
+    """
+    seen: Set[Site] = set()
+    for use in facts.class_weight_uses:
+        weights = use.weights
+        if not weights.literal:
+            continue
+        classes = _class_count(use)
+        effect3 = "Keras 3 never applies it, silently"
+        effect = effect3 if weights.keras3 else "Keras 2 raises ValueError at fit"
+        for key, site in weights.keys:
+            if site in seen or type(key) is bool:
+                continue
+            if isinstance(key, str):
+                why = "labels are numbers"
+                if weights.keras3:
+                    effect_here = "Keras 3 never matches it, silently (a Dataset raises TypeError)"
+                else:
+                    effect_here = effect
+            elif isinstance(key, (int, float)) and classes is not None and not (classes[0] <= key <= classes[1]):
+                why = classes[2]
+                effect_here = effect
+            else:
+                continue
+            seen.add(site)
+            yield Finding(
+                "LL211",
+                site,
+                Message.of(
+                    f"class_weight key {key!r} matches no label ({why}): {effect_here}; key the weights by class id",
+                    f" {classes[0]}..{classes[1]}" if classes is not None else "",
+                ),
+                subject=use,
+            )

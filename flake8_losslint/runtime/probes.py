@@ -32,6 +32,9 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..facts import (
     NOT_LITERAL,
+    ClassWeightUse,
+    MixedPrecisionUse,
+    MultiOutputCompile,
     Labels,
     BINARY,
     CATEGORICAL,
@@ -526,6 +529,120 @@ def _ll208(use: LabelUse) -> Optional[Probe]:
 
 def _unit_text(count: int) -> str:
     return "1 unit" if count == 1 else f"{count} units"
+
+
+# -- LL107: mixed precision ---------------------------------------------------------
+@probe_for("LL107")
+def _ll107(subject: MixedPrecisionUse) -> Optional[Probe]:
+    use = subject.use
+    loss = loss_json(use)
+    if loss is None or use.prediction.activation not in (SOFTMAX, SIGMOID):
+        return None
+    units = units_of(use.prediction, use.loss.family)
+    if use.prediction.activation == SOFTMAX and units < 2 or units > 1024:
+        return None
+    return {
+        "check": "mixed_precision_output",
+        "policy": subject.policy.policy,
+        "loss": loss,
+        "family": use.loss.family,
+        "y_pred": {"units": units, "activation": use.prediction.activation},
+    }
+
+
+# -- LL108-LL111: multi-output compile --------------------------------------------------
+_MAX_OUTPUTS = 16
+
+
+def _multi_output(code: str, fact: MultiOutputCompile) -> Optional[Probe]:
+    """The model's outputs (one linear unit each, named as in the program) and compile's
+    arguments as written, with one stand-in loss per distinct loss written."""
+    if not 2 <= len(fact.names) <= _MAX_OUTPUTS:
+        return None
+    arguments: Dict[str, Any] = {}
+    for argument in fact.arguments:
+        if argument.form == "dict":
+            arguments[argument.name] = {
+                "form": "dict",
+                "keys": [key.key for key in argument.keys],
+                "empty": list(argument.empty),
+                "values": list(argument.values),
+            }
+        elif argument.form == "list":
+            arguments[argument.name] = {
+                "form": "list",
+                "length": argument.length,
+                "empty": list(argument.empty),
+                "values": list(argument.values),
+            }
+        elif argument.form == "single" and argument.name == "loss":
+            arguments[argument.name] = {"form": "single"}
+        else:
+            return None
+    return {
+        "check": "multi_output_compile",
+        "rule": code,
+        "outputs": fact.outputs,
+        "names": list(fact.names),
+        "layer_names": list(fact.layer_names),
+        "arguments": arguments,
+    }
+
+
+for _code in ("LL108", "LL109", "LL110", "LL111"):
+    probe_for(_code)(lambda fact, _code=_code: _multi_output(_code, fact))
+
+
+# -- LL209: padding not ignored ------------------------------------------------------------
+@probe_for("LL209")
+def _ll209(use: LabelUse) -> Optional[Probe]:
+    if use.loss is None or use.labels.padding is None or float(use.labels.padding) != int(use.labels.padding):
+        return None
+    units = use.prediction.units or 5
+    if units < 2 or units > 1024:
+        return None
+    return {
+        "check": "padding_not_ignored",
+        "loss": _label_loss_json(use.loss),
+        "padding": int(use.labels.padding),
+        "classes": units,
+    }
+
+
+# -- LL210/LL211: class_weight ---------------------------------------------------------------
+@probe_for("LL210")
+def _ll210(use: ClassWeightUse) -> Optional[Probe]:
+    labels = use.labels
+    if labels is not None and labels.shape is None and labels.padding is not None:
+        labels = dataclasses.replace(labels, shape=(12,))  # padded sequences: one id per step, some length
+    if labels is None or labels.shape is None or any(not isinstance(d, int) or d < 1 for d in labels.shape):
+        return None
+    if labels.encoding == MULTI_HOT and len(labels.shape) == 1:
+        layout, classes = "multi_hot", labels.shape[0]
+    elif len(labels.shape) == 1:
+        layout, classes = "steps", use.prediction.units or 5
+    else:
+        layout, classes = "rank3", labels.shape[-1]
+    if classes < 2 or classes > 64 or labels.shape[0] > 256:
+        return None
+    return {"check": "class_weight_labels", "layout": layout, "shape": list(labels.shape), "classes": classes}
+
+
+@probe_for("LL211")
+def _ll211(use: ClassWeightUse) -> Optional[Probe]:
+    keys = [key for key, _ in use.weights.keys]
+    if not use.weights.literal or not all(isinstance(k, (int, float, str)) and type(k) is not bool for k in keys):
+        return None
+    head, loss = use.prediction, use.loss
+    if loss is None or head.units is None or not 1 <= head.units <= 64:
+        return None
+    if loss.family == BINARY and head.units == 1:
+        classes, binary = 2, True
+    elif loss.family in (SPARSE_CATEGORICAL, CATEGORICAL) and head.units > 1:
+        classes, binary = head.units, False
+    else:
+        return None
+    return {"check": "class_weight_keys", "keys": keys, "classes": classes, "binary": binary}
 
 
 # -- LL301: APIs -------------------------------------------------------------------

@@ -715,6 +715,314 @@ def check_swapped_arguments(probe: Dict[str, Any]) -> Result:
 CHECKS["swapped_arguments"] = check_swapped_arguments
 
 
+# -- LL107: a softmax/sigmoid output layer under a mixed precision policy ------------------
+def _mixed_run(probe: Dict[str, Any], x: Any, y: Any, dtype: Optional[str]) -> Tuple[float, int]:
+    """The loss on an identity Dense head (its logits are the inputs) built under the probe's
+    global policy, and how many rows of a loss above 1 get an exactly zero gradient."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(probe["policy"])
+    try:
+        units, activation = int(probe["y_pred"]["units"]), probe["y_pred"]["activation"]
+        extra = {"dtype": dtype} if dtype else {}
+        layer = keras.layers.Dense(units, use_bias=False, kernel_initializer="identity", activation=activation, **extra)
+        model = keras.Sequential([keras.Input((units,)), layer])
+        inputs = tf.constant(x)
+        loss = _loss(probe["loss"])
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            outputs = model(inputs)
+            if not isinstance(loss, keras.losses.Loss):
+                # compile wraps a loss function in a Loss, which casts the outputs to float32 first
+                outputs = tf.cast(outputs, "float32")
+            per_row = loss(tf.constant(y), outputs)
+            value = tf.reduce_mean(tf.cast(per_row, "float32"))
+        grad = np.asarray(tape.gradient(value, inputs))
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    return float(value), int(np.sum(np.abs(grad).reshape(len(x), -1).sum(axis=-1) == 0))
+
+
+def check_mixed_precision_output(probe: Dict[str, Any]) -> Result:
+    """LL107: the loss of a 16-bit softmax/sigmoid output against the same layer with dtype='float32'."""
+    rows, units = 512, int(probe["y_pred"]["units"])
+    rng = _rng(5)
+    x = (rng.standard_normal((rows, units)) * 20).astype("float32")  # confident logits, as a trained model's
+    ids = rng.integers(0, max(units, 2), rows)
+    family = probe["family"]
+    if family == "sparse_categorical":
+        y = ids.astype("int32")
+    elif family == "categorical":
+        y = _onehot_rows(ids, units)
+    else:
+        y = (rng.random((rows, units)) < 0.5).astype("float32")
+    try:
+        low, dead = _mixed_run(probe, x, y, None)
+        full, full_dead = _mixed_run(probe, x, y, "float32")
+    except Exception as exc:  # noqa: BLE001
+        return unexpected(exc)
+    activation = probe["y_pred"]["activation"]
+    if _close(low, full, rel=0.01) and dead == full_dead:
+        return refuted(f"computes the same loss {_num(low)} with the {probe['policy']} {activation} output and with dtype='float32'")
+    return confirmed(
+        f"computes loss {_num(low)} on the {probe['policy']} {activation} output, {_num(full)} with dtype='float32' on "
+        f"the same logits ({rows} rows of magnitude ~20); {dead} rows get a zero gradient ({full_dead} with float32)"
+    )
+
+
+CHECKS["mixed_precision_output"] = check_mixed_precision_output
+
+
+# -- LL108-LL111: compile's dicts and lists on a model with several outputs -------------------
+_STAND_INS = ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh")
+
+
+def check_multi_output_compile(probe: Dict[str, Any]) -> Result:
+    """A model with the program's output names (one linear unit each), compiled with the program's
+    loss/metrics/loss_weights forms and keys (a stand-in loss for each distinct loss written),
+    evaluated once: what Keras raises, or which loss and weight each output got."""
+    names, form, rule = probe["names"], probe["outputs"], probe["rule"]
+    count = len(names)
+    layer_names = [name or f"layer_{i}" for i, name in enumerate(probe["layer_names"])]
+    keys = [name or layer_names[i] for i, name in enumerate(names)] if form == "dict" else layer_names
+    arguments = probe["arguments"]
+    loss_values = list(dict.fromkeys(arguments.get("loss", {}).get("values", [])))
+    if len(loss_values) > len(_STAND_INS):
+        return failed("more distinct losses than the probe has stand-ins")
+    stand_in = dict(zip(loss_values, _STAND_INS))
+
+    def loss_of(value: str) -> Any:
+        return stand_in.get(value, _STAND_INS[0])
+
+    compile_args: Dict[str, Any] = {}
+    for name, arg in arguments.items():
+        if arg["form"] == "single":
+            compile_args[name] = _STAND_INS[0]
+            continue
+        values = arg["values"]
+        if arg["form"] == "dict":
+            entries = list(zip(arg["keys"], values))
+            if name == "loss":
+                compile_args[name] = {k: None if k in arg["empty"] else loss_of(v) for k, v in entries}
+            elif name == "metrics":
+                compile_args[name] = {k: ["mae"] for k, _ in entries}
+            else:
+                compile_args[name] = {k: _weight(v) for k, v in entries}
+        else:
+            if name == "loss":
+                compile_args[name] = [None if i in arg["empty"] else loss_of(v) for i, v in enumerate(values)]
+            elif name == "loss_weights":
+                compile_args[name] = [_weight(v) for v in values]
+    rng = _rng(6)
+    x = rng.normal(size=(N, 4)).astype("float32")
+    targets = [(rng.normal(size=(N, 1)) * (i + 1) + i).astype("float32") for i in range(count)]
+    inputs = keras.Input((4,))
+    heads = [
+        keras.layers.Dense(1, name=layer_names[i], kernel_initializer=keras.initializers.RandomNormal(seed=i))(inputs)
+        for i in range(count)
+    ]
+    if form == "dict":
+        outputs: Any = dict(zip(keys, heads))
+        y: Any = dict(zip(keys, targets))
+    else:
+        outputs = heads if form == "list" else tuple(heads)
+        y = targets if form == "list" else tuple(targets)
+    model = keras.Model(inputs, outputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), **compile_args)
+            result = model.evaluate(x, y, batch_size=N, verbose=0, return_dict=True)
+        except Exception as exc:  # noqa: BLE001
+            if rule == "LL108":
+                return confirmed(f"raises {_error_text(exc)} at the first evaluate step")
+            return unexpected(exc)
+        predictions = model.predict(x, batch_size=N, verbose=0)
+    if form == "dict":
+        predicted = [np.asarray(predictions[key]) for key in keys]
+    else:
+        predicted = [np.asarray(p) for p in predictions]
+    head_loss = {key: float(result[f"{key}_loss"]) for key in keys if f"{key}_loss" in result}
+    total = float(result["loss"])
+    if rule == "LL109":
+        loss_arg = arguments["loss"]
+        if loss_arg["form"] == "list":
+            given = {keys[i]: v for i, v in enumerate(loss_arg["values"]) if i not in loss_arg["empty"]}
+        else:
+            given = {k: v for k, v in zip(loss_arg["keys"], loss_arg["values"]) if k not in loss_arg["empty"]}
+        by_hand = {
+            key: _mean(keras.losses.get(loss_of(given.get(key, "")))(targets[i], predicted[i]))
+            for i, key in enumerate(keys)
+        }
+        trained = sum(by_hand[key] for key in keys if key in given)
+        missing = [key for key in keys if key not in given]
+        if not missing or not _close(total, trained, rel=1e-4) or _close(total, sum(by_hand.values()), rel=1e-4):
+            return refuted(f"computes total loss {_num(total)}, a loss for every output")
+        return confirmed(
+            f"evaluates it without an error: total loss {_num(total)} is the loss of "
+            f"{', '.join(repr(k) for k in keys if k in given)} alone; "
+            + ", ".join(f"'{key}' (its loss would be {_num(by_hand[key])})" for key in missing)
+            + f" {'is' if len(missing) == 1 else 'are'} not trained"
+        )
+    if rule in ("LL108", "LL110"):
+        weights = compile_args.get("loss_weights")
+        if not isinstance(weights, dict):
+            return refuted(f"accepts it: total loss {_num(total)}")
+        by_name = sum(weights.get(key, 1.0) * head_loss.get(key, 0.0) for key in keys)
+        if _close(total, by_name, rel=1e-4):
+            return refuted(f"weighs each output by its own key: total loss {_num(total)}")
+        return confirmed(
+            f"computes total loss {_num(total)} from the per-output losses "
+            f"{', '.join(f'{k} {_num(v)}' for k, v in head_loss.items())}, not {_num(by_name)} as the weights' keys say: "
+            "the weights go by position, no error"
+        )
+    # LL111: which stand-in each output got, against the one written for it.
+    order = arguments["loss"]["values"]
+    moved = []
+    for index, key in enumerate(keys):
+        if key not in head_loss:
+            continue
+        fits = [v for v in loss_values if _close(_mean(keras.losses.get(loss_of(v))(targets[index], predicted[index])),
+                                                 head_loss[key], rel=1e-4)]
+        meant = order[index] if index < len(order) else None
+        if len(fits) == 1 and fits[0] != meant:
+            moved.append(f"'{key}' gets {fits[0]} (written for '{keys[order.index(fits[0])]}')")
+    if not moved:
+        return refuted("gives each output the loss written in its place")
+    return confirmed(f"evaluates it without an error, but {'; '.join(moved)}")
+
+
+def _weight(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 1.0
+
+
+CHECKS["multi_output_compile"] = check_multi_output_compile
+
+
+# -- LL209: labels padded with a value the loss does not ignore -------------------------------
+def check_padding_not_ignored(probe: Dict[str, Any]) -> Result:
+    """Sequences of class ids padded after their real steps, the loss as configured against the same
+    loss ignoring the padding value (the mean over the real steps)."""
+    pad, classes = int(probe["padding"]), int(probe["classes"])
+    rng = _rng(7)
+    ids = rng.integers(0, classes, (16, 10))
+    ids[:, 6:] = pad
+    logits = rng.normal(size=(16, 10, classes)).astype("float32")
+    from_logits = bool(probe["loss"].get("args", {}).get("from_logits", False))
+    outputs = tf.constant(logits) if from_logits else tf.nn.softmax(logits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            real = _mean(_loss(probe["loss"], ignore_class=pad)(tf.constant(ids), outputs))
+        except Exception as exc:  # noqa: BLE001
+            return failed(f"ignoring the padding fails too: {_error_text(exc)}")
+        try:
+            value = _mean(_loss(probe["loss"])(tf.constant(ids), outputs))
+        except Exception as exc:  # noqa: BLE001
+            return confirmed(f"raises {_error_text(exc)}; with ignore_class={pad} it runs")
+    if _close(value, real, rel=1e-4):
+        return refuted(f"computes {_num(value)}, the loss of the real steps")
+    return confirmed(
+        f"computes loss {_num(value)} on sequences padded with {pad}, counting the padded steps; with "
+        f"ignore_class={pad} it is {_num(real)}, the loss of the real steps"
+    )
+
+
+CHECKS["padding_not_ignored"] = check_padding_not_ignored
+
+
+# -- LL210/LL211: class_weight -----------------------------------------------------------------
+def _weighted_fit(model_of: Callable[[], Any], x: Any, y: Any, loss: str, **kwargs: Any) -> float:
+    keras.utils.set_random_seed(0)
+    model = model_of()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss=loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = model.fit(x, y, batch_size=N, epochs=1, verbose=0, shuffle=False, **kwargs)
+    return float(history.history["loss"][0])
+
+
+def check_class_weight_labels(probe: Dict[str, Any]) -> Result:
+    """LL210: class_weight on labels with several classes per sample, against per-step (or no) weights."""
+    layout, shape, classes = probe["layout"], [int(d) for d in probe["shape"]], int(probe["classes"])
+    rng = _rng(8)
+    weights = {c: float(c + 1) for c in range(classes)}
+    if layout == "multi_hot":
+        x = rng.normal(size=(N, 8)).astype("float32")
+        y = (rng.random((N, classes)) < 0.5).astype("float32")
+
+        def model_of() -> Any:
+            return keras.Sequential([keras.Input((8,)), keras.layers.Dense(classes, activation="sigmoid")])
+
+        loss, reference, what = "binary_crossentropy", {}, "unweighted"
+    else:
+        steps = shape[0]
+        x = rng.normal(size=(N, steps, 2)).astype("float32")
+        ids = rng.integers(0, classes, (N, steps))
+
+        def model_of() -> Any:
+            return keras.Sequential([keras.Input((steps, 2)), keras.layers.Dense(classes, activation="softmax")])
+
+        if layout == "rank3":
+            y, loss = _onehot_rows(ids.reshape(-1), classes).reshape(N, steps, classes), "categorical_crossentropy"
+        else:
+            y, loss = ids.astype("int32"), "sparse_categorical_crossentropy"
+        per_step = np.vectorize(weights.get)(ids).astype("float32")
+        reference, what = {"sample_weight": per_step}, "per-step sample_weight"
+    try:
+        wanted = _weighted_fit(model_of, x, y, loss, **reference)
+    except Exception as exc:  # noqa: BLE001
+        return failed(f"with {what} it fails too: {_error_text(exc)}")
+    try:
+        value = _weighted_fit(model_of, x, y, loss, class_weight=weights)
+    except Exception as exc:  # noqa: BLE001
+        return confirmed(f"raises {_error_text(exc)}; with {what} it runs")
+    if layout != "multi_hot" and _close(value, wanted, rel=1e-4):
+        return refuted(f"weighs each step by its class: loss {_num(value)}")
+    return confirmed(f"computes loss {_num(value)} with class_weight, {_num(wanted)} {what}, no error")
+
+
+def check_class_weight_keys(probe: Dict[str, Any]) -> Result:
+    """LL211: fit with the program's keys (weight 5 each) against the same fit without the keys
+    no label takes: equal losses show Keras never used them."""
+    classes, binary = int(probe["classes"]), bool(probe["binary"])
+    keys = probe["keys"]
+    rng = _rng(9)
+    x = rng.normal(size=(N, 8)).astype("float32")
+    ids = np.arange(N) % classes
+    rng.shuffle(ids)
+
+    def model_of() -> Any:
+        units, activation = (1, "sigmoid") if binary else (classes, "softmax")
+        return keras.Sequential([keras.Input((8,)), keras.layers.Dense(units, activation=activation)])
+
+    loss = "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+    y = ids.reshape(N, 1).astype("float32") if binary else ids.astype("int32")
+    given = {k: 5.0 for k in keys}
+    matching = {k: w for k, w in given.items() if not isinstance(k, str) and 0 <= k < classes and float(k).is_integer()}
+    stray = [k for k in keys if k not in matching]
+    try:
+        without = _weighted_fit(model_of, x, y, loss, class_weight=matching) if matching else _weighted_fit(model_of, x, y, loss)
+    except Exception as exc:  # noqa: BLE001
+        return failed(f"without the keys no label takes it fails too: {_error_text(exc)}")
+    try:
+        value = _weighted_fit(model_of, x, y, loss, class_weight=given)
+    except Exception as exc:  # noqa: BLE001
+        return confirmed(f"raises {_error_text(exc)}; without {', '.join(repr(k) for k in stray)} it runs")
+    if not _close(value, without, rel=1e-6):
+        return refuted(f"computes loss {_num(value)} with those keys, {_num(without)} without them")
+    return confirmed(
+        f"computes the same loss {_num(value)} with and without {', '.join(repr(k) for k in stray)}: "
+        "never used, no error"
+    )
+
+
+CHECKS["class_weight_labels"] = check_class_weight_labels
+CHECKS["class_weight_keys"] = check_class_weight_keys
+
+
 # -- user-defined losses (LL303-LL306): measured in sandbox.py, judged here ------------
 Attempt = Dict[str, Any]  # what sandbox.py is to run: label and prediction layout, call, weights
 Outcome = Dict[str, Any]  # what it measured, checked by _clean_outcome

@@ -95,6 +95,19 @@ class CallSite:
     ctx: Ctx
 
 
+@dataclass(frozen=True)
+class WithBlock:
+    """A ``with`` statement: code in its scope whose order is after ``ctx.order`` and at most
+    ``end`` is written inside it (its items included)."""
+
+    node: cst.With
+    ctx: Ctx  # where its items are evaluated
+    end: int
+
+    def contains(self, ctx: Ctx) -> bool:
+        return self.ctx.order < ctx.order <= self.end
+
+
 class Collector(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
@@ -129,6 +142,9 @@ class Collector(cst.CSTVisitor):
         # the interpreter decides which block cannot run on the target version.
         self.version_tests: List[List[Any]] = []
         self._version_test: Dict[int, List[Any]] = {}
+        # ``with`` statements, in the order they end (PyTorch's autocast regions).
+        self.withs: List[WithBlock] = []
+        self._with_starts: List[Ctx] = []
 
     # -- bookkeeping ---------------------------------------------------------
     def _tick(self) -> int:
@@ -373,6 +389,12 @@ class Collector(cst.CSTVisitor):
 
     def leave_NamedExpr(self, original_node: cst.NamedExpr) -> None:
         self._bind_target(original_node.target, original_node.value, self.ctx())
+
+    def visit_With(self, node: cst.With) -> None:
+        self._with_starts.append(self.ctx())
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self.withs.append(WithBlock(original_node, self._with_starts.pop(), self._order))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:

@@ -17,9 +17,9 @@ from ...interp.project import Project
 from ...source.target import NONE, Target
 from ...syntax.collect import collect
 from ..model import Facts
-from . import custom_losses, keras_losses, labels, torch_losses
+from . import custom_losses, keras_losses, labels, masks, multi_output, precision, torch_losses
 
-EXTRACTORS = (keras_losses, torch_losses, labels, custom_losses)
+EXTRACTORS = (keras_losses, torch_losses, labels, custom_losses, multi_output, precision, masks)
 
 
 def extract(

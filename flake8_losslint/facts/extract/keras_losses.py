@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import libcst as cst
 
@@ -112,13 +112,15 @@ def _added_layer(ev: Evaluator, call: cst.Call, ctx: Ctx, note) -> None:  # noqa
         note(ev.domain("keras").apply(layer, model.head))
 
 
-def _compile_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LossUse]:
+def _compile_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Union[None, LossUse, List[LossUse]]:
     func = call.func
     assert isinstance(func, cst.Attribute)
     arg = argument(call, 1, "loss")
     if arg is None:
         return None
     model = ev.value(func.value, ctx)
+    if isinstance(model, kd.MultiModel):
+        return _head_uses(ev, model, arg.value, call, ctx)
     if not isinstance(model, Model) or not model.head.known:
         return None
     spec = ev.domain("keras").loss_of(arg.value, ctx)
@@ -127,6 +129,22 @@ def _compile_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[LossUse]:
     given = ev.value(arg.value, ctx)  # a thin custom loss around the spec's loss: it can run too
     runnable = Cutter(ev).loss(given.scope) if isinstance(given, UserFunction) else None
     return LossUse(spec, model.head, Site(call), compiled=True, runnable=runnable)
+
+
+def _head_uses(ev: Evaluator, model: "kd.MultiModel", loss: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> List[LossUse]:
+    """A loss dict or list given to a model with several outputs: one use per output whose
+    head is known, with the loss Keras gives that output."""
+    keras = ev.domain("keras")
+    mapping = keras.compile_mapping(loss, ctx, losses=True)
+    outputs = model.outputs
+    entries = keras.entry_for_outputs(outputs, mapping) if mapping is not None and outputs is not None else None
+    if entries is None:
+        return []
+    uses = []
+    for head, entry in zip(outputs.heads, entries):
+        if entry is not None and entry.spec is not None and head.known:
+            uses.append(LossUse(entry.spec, head, Site(call), compiled=True))
+    return uses
 
 
 def _direct_loss_call(ev: Evaluator, keras: "kd.KerasDomain", call: cst.Call, ctx: Ctx) -> Optional[LossUse]:

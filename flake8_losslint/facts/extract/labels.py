@@ -17,14 +17,25 @@ import libcst as cst
 
 from ...interp.domains import labels as ld
 from ...interp.domains import torch as td
-from ...interp.domains.keras import FIT_METHODS, LOGITS_OP_FAMILIES, LOGITS_OPS, LOSS_FUNCTIONS, Compiled, Loss
+from ...interp.domains.keras import (
+    FIT_METHODS,
+    LOGITS_OP_FAMILIES,
+    LOGITS_OPS,
+    LOSS_FUNCTIONS,
+    WEIGHT_ARGUMENTS,
+    Compiled,
+    Loss,
+    MultiModel,
+)
 from ...interp.env import in_env
 from ...interp.evaluator import Evaluator
-from ...interp.values import UNKNOWN, LibRef, Model, Tensor, UserClass
+from ...interp.values import UNKNOWN, Const, LibRef, Model, Tensor, UserClass
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument, source_text
 from ..model import (
     REGRESSION,
+    ClassWeights,
+    ClassWeightUse,
     UNKNOWN_HEAD,
     Head,
     Labels,
@@ -35,6 +46,7 @@ from ..model import (
     TorchTargetUse,
 )
 from .paths import on_every_path
+from .torch_losses import loss_arguments
 
 
 
@@ -60,10 +72,16 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
     feeds = _feeds(ev)
     judged: Dict[Site, Set[str]] = {}  # placeholder -> families of the loss ops it is the labels of
     uses = [_with_ignore_class(use) for use in _label_uses(ev, feeds, judged)]
+    weights: List[ClassWeightUse] = []
+    for site in ev.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "fit":
+            weights.extend(on_every_path(ev, site.ctx, lambda c, call=site.node: _class_weight_use(ev, call, c)))
     return {
         "label_uses": tuple(uses),
         "placeholder_feeds": tuple(_placeholder_feeds(feeds, judged)),
         "torch_target_uses": tuple(_torch_target_uses(ev)),
+        "class_weight_uses": tuple(weights),
     }
 
 
@@ -107,20 +125,23 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
     model = ev.value(func.value, ctx)
     if not isinstance(model, Model) or _custom_steps(ev, func.value, ctx):
         return []
+    if isinstance(model, MultiModel):
+        return _head_fit_uses(ev, model, call, ctx)
     loss = _compiled_loss(model)
     head = model.head
     uses = []
     x_arg = argument(call, 0, "x", "generator")
     y_arg = argument(call, 1, "y")
+    weighted, _ = _weights(ev, call, ctx)
     if y_arg is not None:
         labels = ld.labels_of(ev, y_arg.value, ctx)
         if labels is not None:
             features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
-            uses.append(LabelUse(labels, loss, head, Site(call), features, meets="fit"))
+            uses.append(LabelUse(labels, loss, head, Site(call), features, meets="fit", sample_weight=weighted))
     elif x_arg is not None:
         data = ld.value_of(ev, x_arg.value, ctx)
         if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
-            uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
+            uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit", sample_weight=weighted))
     validation = argument(call, -1, "validation_data")
     if validation is not None:
         node = validation.value
@@ -133,6 +154,98 @@ def _fit_uses(ev: Evaluator, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
             data = ld.value_of(ev, node, ctx)
             if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
                 uses.append(LabelUse(data.labels.labels, loss, head, Site(call), meets="fit"))
+    return uses
+
+
+def _class_weight_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[ClassWeightUse]:
+    """``fit(x, y, class_weight=...)`` / ``fit(dataset, class_weight=...)`` on a Keras model with one output."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    _, weights = _weights(ev, call, ctx)
+    if weights is None:
+        return None
+    model = ev.value(func.value, ctx)
+    if not isinstance(model, Model) or isinstance(model, (MultiModel, td.TorchModel)) or _custom_steps(ev, func.value, ctx):
+        return None
+    x_arg = argument(call, 0, "x", "generator")
+    y_arg = argument(call, 1, "y")
+    labels: Optional[Labels] = None
+    dataset = False
+    if y_arg is not None:
+        labels = ld.labels_of(ev, y_arg.value, ctx)
+    elif x_arg is not None:
+        data = ld.value_of(ev, x_arg.value, ctx)
+        dataset = isinstance(data, ld.Dataset)
+        if isinstance(data, ld.Dataset) and isinstance(data.labels, ld.Array):
+            labels = data.labels.labels
+    return ClassWeightUse(weights, labels, _compiled_loss(model), model.head, Site(call), dataset)
+
+
+def _weights(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Tuple[bool, Optional[ClassWeights]]:
+    """Whether a training call weighs samples (``sample_weight=``, or ``**kwargs`` that may),
+    and the ``class_weight=`` it gives."""
+    method = call.func.attr.value  # type: ignore[attr-defined]
+    places = WEIGHT_ARGUMENTS.get(method, {})
+    starred = any(arg.star == "**" for arg in call.args)
+    sample = "sample_weight" in places and argument(call, places["sample_weight"], "sample_weight") is not None
+    found = argument(call, places["class_weight"], "class_weight") if "class_weight" in places else None
+    if found is None or (isinstance(found.value, cst.Name) and found.value.value == "None"):
+        return sample or starred, None
+    literal = isinstance(found.value, cst.Dict) and all(
+        isinstance(element, cst.DictElement) and isinstance(ev.value(element.key, ctx), Const)
+        for element in found.value.elements
+    )
+    keys: Tuple[Tuple[object, Site], ...] = ()
+    if literal:
+        keys = tuple(
+            (ev.value(element.key, ctx).value, Site(element.key))  # type: ignore[attr-defined, union-attr]
+            for element in found.value.elements  # type: ignore[union-attr]
+        )
+    return sample or starred, ClassWeights(Site(found.value), keys, literal, ev.domain("keras").keras3())
+
+
+def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
+    """``fit(x, [y1, y2])`` or ``fit(x, {"a": y1, ...})`` on a model with several outputs compiled
+    with a loss dict or list: the labels of each output against the loss Keras gives it (labels
+    are matched like the losses: a list by position, a dict by output name; Keras 3.15.1,
+    scripts/check_config_rule_facts.py)."""
+    keras = ev.domain("keras")
+    outputs, compiled = model.outputs, model.compiled
+    if outputs is None or not isinstance(compiled, Compiled) or compiled.mapping is None:
+        return []
+    entries = keras.entry_for_outputs(outputs, compiled.mapping)
+    y_arg = argument(call, 1, "y")
+    found = keras.literal(y_arg.value, ctx) if y_arg is not None and entries is not None else None
+    if found is None:
+        return []
+    literal, at = found
+    nodes: List[Optional[cst.BaseExpression]] = []
+    if isinstance(literal, cst.Dict):
+        if not outputs.named or (outputs.form == "dict" and not keras.keras3()):
+            return []
+        given: Dict[str, cst.BaseExpression] = {}
+        for element in literal.elements:
+            key = ev.value(element.key, at) if isinstance(element, cst.DictElement) else None
+            if key is None or not (isinstance(key, Const) and isinstance(key.value, str)):
+                return []
+            given[key.value] = element.value  # type: ignore[union-attr]
+        nodes = [given.get(name) for name in outputs.keys]  # type: ignore[arg-type]
+    elif outputs.form != "dict" and len(literal.elements) == len(outputs.heads):  # type: ignore[union-attr]
+        if any(isinstance(element, cst.StarredElement) for element in literal.elements):  # type: ignore[union-attr]
+            return []
+        nodes = [element.value for element in literal.elements]  # type: ignore[union-attr]
+    else:
+        return []
+    x_arg = argument(call, 0, "x")
+    features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
+    uses = []
+    for head, entry, node in zip(outputs.heads, entries, nodes):  # type: ignore[arg-type]
+        if entry is None or node is None:
+            continue
+        labels = ld.labels_of(ev, node, at)
+        spec = entry.spec or ld.target_loss(entry.value, entry.site)
+        if labels is not None:
+            uses.append(LabelUse(labels, spec, head, Site(call), features, meets="fit"))
     return uses
 
 
@@ -314,4 +427,5 @@ def _torch_target_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[Torch
         return None
     prediction = ev.value(input_arg.value, ctx)
     head = prediction.head if isinstance(prediction, Tensor) else UNKNOWN_HEAD
-    return TorchTargetUse(kind, display, head, target, Site(target_arg.value), loss_site, Site(call))
+    arguments = loss_arguments(ev, callee, call, ctx)
+    return TorchTargetUse(kind, display, head, target, Site(target_arg.value), loss_site, Site(call), arguments=arguments)

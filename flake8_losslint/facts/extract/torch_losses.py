@@ -7,16 +7,16 @@ domain knows.  Torch losses take ``(input, target)``: the prediction comes first
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from ...interp.domains.torch import LOSS_FUNCTIONS, TorchLoss
+from ...interp.domains.torch import LOSS_FUNCTIONS, TensorArgument, TorchLoss
 from ...interp.evaluator import Evaluator
 from ...interp.values import LibRef, Tensor, Value
 from ...syntax.collect import Ctx
 from ...syntax.nodes import argument
-from ..model import Site, TorchLossUse
+from ..model import LossTensor, Site, TorchLossUse
 from .paths import on_every_path
 
 
@@ -46,4 +46,19 @@ def loss_use(ev: Evaluator, callee: Value, call: cst.Call, ctx: Ctx) -> Optional
     prediction = ev.value(arg.value, ctx)
     if not isinstance(prediction, Tensor) or not prediction.head.known:
         return None
-    return TorchLossUse(kind, display, prediction.head, Site(arg.value), loss_site, Site(call))
+    arguments = loss_arguments(ev, callee, call, ctx)
+    return TorchLossUse(kind, display, prediction.head, Site(arg.value), loss_site, Site(call), arguments=arguments)
+
+
+def loss_arguments(ev: Evaluator, callee: Value, call: cst.Call, ctx: Ctx) -> Tuple[Tuple[str, Any], ...]:
+    """The keyword arguments a torch loss is built (criteria) or called (functions) with."""
+    if isinstance(callee, TorchLoss):
+        found = callee.arguments
+    elif isinstance(callee, LibRef) and callee.qualname in LOSS_FUNCTIONS:
+        found = ev.domain("torch").loss_arguments(call, ctx)
+    else:
+        return ()
+    return tuple(
+        (name, LossTensor(value.length, value.site) if isinstance(value, TensorArgument) else value)
+        for name, value in found
+    )

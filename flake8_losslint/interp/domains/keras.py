@@ -17,7 +17,7 @@ import libcst as cst
 
 from ...syntax.collect import Binding, CallSite, ClassInfo, Ctx, within
 from ..env import in_env
-from ...syntax.nodes import argument
+from ...syntax.nodes import argument, source_text
 from ...terms import (
     BINARY,
     CATEGORICAL,
@@ -213,6 +213,14 @@ _KNOWN = frozenset(
 
 # Methods that train or evaluate a compiled model on labels.
 FIT_METHODS = frozenset({"fit", "fit_generator", "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"})
+# Where a training/evaluation method takes its weights (positional index, self excluded), Keras
+# 3.15.1 and 2.15.0 alike.
+WEIGHT_ARGUMENTS: Dict[str, Dict[str, int]] = {
+    "fit": {"class_weight": 9, "sample_weight": 10},
+    "evaluate": {"sample_weight": 4},
+    "train_on_batch": {"sample_weight": 2, "class_weight": 3},
+    "test_on_batch": {"sample_weight": 2},
+}
 # Methods of a model that return what the model outputs.
 PREDICT_METHODS = frozenset({"predict", "predict_on_batch", "__call__"})
 
@@ -229,6 +237,57 @@ LOGITS_OP_FAMILIES: Dict[str, str] = {
 # the loss computes or which labels it takes; they are carried in LossSpec.arguments.
 LOSS_ARGUMENTS = ("label_smoothing", "ignore_class", "axis", "gamma", "alpha", "apply_class_balancing", "reduction")
 
+# Mixed precision (Keras 3.15.1 names; scripts/check_config_rule_facts.py): the calls that set the
+# global dtype policy, the policy classes, and the policies under which layers compute in 16 bits.
+POLICY_SETTERS = frozenset(
+    {
+        "keras.mixed_precision.set_global_policy",
+        "keras.mixed_precision.set_dtype_policy",
+        "keras.config.set_dtype_policy",
+        "keras.mixed_precision.experimental.set_policy",
+    }
+)
+POLICY_CLASSES = frozenset(
+    {
+        "keras.mixed_precision.Policy",
+        "keras.mixed_precision.DTypePolicy",
+        "keras.DTypePolicy",
+        "keras.dtype_policies.DTypePolicy",
+        "keras.dtype_policies.FloatDTypePolicy",
+    }
+)
+MIXED_POLICIES = frozenset({"mixed_float16", "mixed_bfloat16"})
+
+# Methods that change a dict or a list in place: a literal they are called on is not all it holds.
+_DICT_CHANGES = frozenset({"update", "pop", "setdefault", "popitem", "clear"})
+_LIST_CHANGES = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"})
+
+
+def _legacy_keras_environment(ev) -> bool:  # noqa: ANN001 - the Evaluator
+    """``os.environ["TF_USE_LEGACY_KERAS"] = ...`` or ``os.environ.setdefault("TF_USE_LEGACY_KERAS", ...)``."""
+    for target in ev.collected.stores:
+        if isinstance(target, cst.Subscript) and "TF_USE_LEGACY_KERAS" in _strings(target.slice):
+            return True
+    for site in ev.collected.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("setdefault", "update", "__setitem__"):
+            if any("TF_USE_LEGACY_KERAS" in _strings(arg) for arg in site.node.args):
+                return True
+    return False
+
+
+def _strings(nodes) -> List[str]:  # noqa: ANN001 - a node or a sequence of nodes
+    """The literal strings directly inside a subscript's slice or an argument."""
+    found: List[str] = []
+    for node in nodes if isinstance(nodes, (list, tuple)) else [nodes]:
+        value = getattr(node, "slice", None) or getattr(node, "value", None) or node
+        if isinstance(value, cst.Index):
+            value = value.value
+        if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+            found.append(value.evaluated_value)
+    return found
+
+
 # Methods that change a model in place: Sequential's layers, and compile's loss.
 _SEQUENTIAL_CHANGES = frozenset({"add", "pop"})
 _IN_PLACE = _SEQUENTIAL_CHANGES | {"compile"}
@@ -243,6 +302,8 @@ class Compiled:
     loss: Value
     spec: Optional[LossSpec]
     site: Site  # the compile call
+    # A loss dict or list for the outputs of a model with several (``compile_mapping``).
+    mapping: Optional["Mapping"] = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +314,69 @@ class Loss(Value):
     is_function: bool = False
 
 
+@dataclass(frozen=True)
+class OutputTensor(Tensor):
+    """The output of a layer built with a literal ``name=``: Keras names a model output after it."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The outputs of a functional model with several: ``Model(inputs, [a, b])`` or ``{"a": a, "b": b}``.
+
+    ``keys`` are what compile's dict keys must be, in ``outputs`` order: the output
+    layers' names for list and tuple outputs, the dict's keys for dict outputs (Keras
+    3.15.1, scripts/check_multi_output_facts.py); None where not known (a layer without
+    a literal ``name=``: Keras names it from a global counter).
+    """
+
+    form: str  # "list", "tuple" or "dict"
+    keys: Tuple[Optional[str], ...]
+    layer_names: Tuple[Optional[str], ...]
+    heads: Tuple[Head, ...]
+    site: Site  # the Model(...) call
+
+    @property
+    def named(self) -> bool:
+        return all(key is not None for key in self.keys)
+
+
+@dataclass(frozen=True)
+class MultiModel(Model):
+    """A Keras model with several outputs; ``head`` is unknown, each output's is in ``outputs``."""
+
+    outputs: Optional[Outputs] = None
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One entry of a dict or list given to compile: its key (dict: the literal string, None
+    when not one; list: None), where the key is written, and the value as evaluated."""
+
+    key: Optional[str]
+    key_site: Optional[Site]
+    value: Value
+    site: Site  # the value expression
+    spec: Optional[LossSpec] = None  # a crossentropy this domain knows (loss mappings)
+    text: str = ""  # the value as written, for messages
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A dict or list literal given to compile's ``loss``, ``metrics`` or ``loss_weights``."""
+
+    form: str  # "dict" or "list" (a tuple literal too)
+    entries: Tuple[MapEntry, ...]
+    site: Site  # the argument's value
+
+    def get(self, key: str) -> Optional[MapEntry]:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry
+        return None
+
+
 class KerasDomain(Domain):
     name = "keras"
     checked_against = CHECKED_AGAINST
@@ -260,6 +384,8 @@ class KerasDomain(Domain):
     def __init__(self, evaluator) -> None:  # noqa: ANN001
         super().__init__(evaluator)
         self._changes: Optional[Dict[str, List[CallSite]]] = None
+        self._wrapped: set = set()  # layer constructions wrapped in TimeDistributed, by node id
+        self._keras3: Optional[bool] = None
 
     # -- evaluator hooks ---------------------------------------------------------
     @staticmethod
@@ -290,7 +416,10 @@ class KerasDomain(Domain):
             return Layer(qualname, None, None, None, None, Site(node))
         if qualname == TIME_DISTRIBUTED:
             arg = argument(node, 0, "layer")
-            return self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+            inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+            if isinstance(inner, Layer):
+                self._wrapped.add(id(inner.site.node))  # the wrapper, not this layer, names the output
+            return inner
         if qualname in INPUT_LAYERS:
             return Tensor(UNKNOWN_HEAD)
         if qualname == SEQUENTIAL:
@@ -300,7 +429,10 @@ class KerasDomain(Domain):
             out = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
             if isinstance(out, Seq) and len(out.items) == 1:
                 out = out.items[0]
-            return Model(out.head) if isinstance(out, Tensor) else UNKNOWN
+            if isinstance(out, Tensor):
+                return Model(out.head)
+            outputs = self._outputs(arg.value, node, ctx) if arg is not None else None
+            return MultiModel(UNKNOWN_HEAD, outputs=outputs) if outputs is not None else UNKNOWN
         if qualname in LOSS_CLASSES:
             kind = LOSS_CLASSES[qualname]
             return Loss(self.loss_spec(kind, node, kind.from_logits_index, ctx, node))
@@ -328,7 +460,9 @@ class KerasDomain(Domain):
             if isinstance(callee, Model):
                 return Tensor(callee.head)
             incoming = tensor.head if isinstance(tensor, Tensor) else UNKNOWN_HEAD
-            return Tensor(self.apply(callee, incoming))
+            head = self.apply(callee, incoming)
+            name = self._layer_name(callee)
+            return OutputTensor(head, name) if name is not None else Tensor(head)
         if isinstance(callee, UserClass):
             return self.instance(callee.info)
         return None
@@ -339,12 +473,12 @@ class KerasDomain(Domain):
         return None
 
     def rebound(self, name: str, value: Value, binding: Binding, use: Ctx) -> Value:
-        if type(value) is not Model:
+        if type(value) not in (Model, MultiModel):
             return value  # PyTorch models (a subclass) are not compiled
         window = self._window(name, binding, use)
         if value.sequential:
             value = self._with_changes(value, window, use)
-        compiled = self._compiled(window, use)
+        compiled = self._compiled(window, use, several=isinstance(value, MultiModel))
         return replace(value, compiled=compiled) if compiled is not None else value
 
     # -- models --------------------------------------------------------------------
@@ -391,7 +525,7 @@ class KerasDomain(Domain):
         window = sites[first : bisect_left(sites, use.order, key=lambda site: site.ctx.order)]
         return [site for site in window if site.ctx.scope is use.scope]
 
-    def _compiled(self, window: List[CallSite], use: Ctx) -> Optional[Compiled]:
+    def _compiled(self, window: List[CallSite], use: Ctx, several: bool = False) -> Optional[Compiled]:
         """The compile that surely ran last before ``use`` (UNKNOWN loss when two may have)."""
         live: List[CallSite] = []
         for site in window:
@@ -410,7 +544,8 @@ class KerasDomain(Domain):
         if arg is None:
             return Compiled(UNKNOWN, None, Site(site.node))
         ctx = in_env(site.ctx, use.env)
-        return Compiled(self.ev.value(arg.value, ctx), self.loss_of(arg.value, ctx), Site(site.node))
+        mapping = self.compile_mapping(arg.value, ctx, losses=True) if several else None
+        return Compiled(self.ev.value(arg.value, ctx), self.loss_of(arg.value, ctx), Site(site.node), mapping)
 
     def _with_changes(self, model: Model, window: List[CallSite], use: Ctx) -> Model:
         head = model.head
@@ -497,6 +632,146 @@ class KerasDomain(Domain):
             via = VIA_KERAS if value.qualname.startswith("keras.activations.") else VIA_OP
             return ACTIVATION_FUNCTIONS[value.qualname], via
         return None, None
+
+    # -- models with several outputs ----------------------------------------------------
+    def _layer_name(self, layer: Layer) -> Optional[str]:
+        """A Keras layer's literal ``name=`` (None when not given, not a literal string, or wrapped)."""
+        node = layer.site.node
+        if layer.qualname.startswith("torch.") or not isinstance(node, cst.Call) or id(node) in self._wrapped:
+            return None
+        arg = argument(node, -1, "name")
+        if arg is None or not isinstance(arg.value, (cst.SimpleString, cst.ConcatenatedString)):
+            return None
+        text = arg.value.evaluated_value
+        return text if isinstance(text, str) else None
+
+    def literal(self, node: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[cst.BaseExpression, Ctx]]:
+        """A list, tuple or dict literal written at ``node`` or bound, once, to the name ``node``
+        (and nothing assigned into it later), with where it is evaluated."""
+        if isinstance(node, (cst.List, cst.Tuple, cst.Dict)):
+            return node, ctx
+        if not isinstance(node, cst.Name):
+            return None
+        if any(
+            isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and target.value.value == node.value
+            for target in self.ev.collected.stores
+        ):
+            return None
+        bindings = self.ev.bindings_at(node.value, ctx)
+        if len(bindings) != 1 or bindings[0].unpack or not isinstance(bindings[0].value, (cst.List, cst.Tuple, cst.Dict)):
+            return None
+        if isinstance(bindings[0].value, cst.Dict) and node.value in self.ev.receivers(_DICT_CHANGES):
+            return None  # ``outputs.update(...)``: more than the literal
+        return bindings[0].value, in_env(bindings[0].ctx, ctx.env)  # type: ignore[return-value]
+
+    def _outputs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> Optional[Outputs]:
+        """The outputs of ``Model(inputs, outputs)`` when there are several, each evaluated."""
+        found = self.literal(node, ctx)
+        if found is None:
+            return None
+        literal, at = found
+        keys: List[Optional[str]] = []
+        values: List[Value] = []
+        if isinstance(literal, cst.Dict):
+            form = "dict"
+            for element in literal.elements:
+                if not isinstance(element, cst.DictElement):
+                    return None  # ``**more``
+                key = self.ev.value(element.key, at)
+                keys.append(key.value if isinstance(key, Const) and isinstance(key.value, str) else None)
+                values.append(self.ev.value(element.value, at))
+        else:
+            form = "list" if isinstance(literal, cst.List) else "tuple"
+            value = self.ev.value(node, ctx)
+            if not isinstance(value, Seq) or len(value.items) != len(literal.elements):
+                return None  # grown by appends: the literal is not all of it
+            values = list(value.items)
+        if len(values) < 2:
+            return None
+        names = tuple(value.name if isinstance(value, OutputTensor) else None for value in values)
+        heads = tuple(value.head if isinstance(value, Tensor) else UNKNOWN_HEAD for value in values)
+        if form != "dict":
+            keys = list(names)
+        return Outputs(form, tuple(keys), names, heads, Site(call))
+
+    def compile_mapping(self, node: cst.BaseExpression, ctx: Ctx, losses: bool = False) -> Optional[Mapping]:
+        """A dict or list literal given to compile (``loss``, ``metrics``, ``loss_weights``),
+        entry by entry; with ``losses``, each entry's loss spec when it is one this domain knows."""
+        found = self.literal(node, ctx)
+        if found is None:
+            return None
+        literal, at = found
+        entries: List[MapEntry] = []
+        if isinstance(literal, cst.Dict):
+            for element in literal.elements:
+                if not isinstance(element, cst.DictElement):
+                    return None
+                key = self.ev.value(element.key, at)
+                text = key.value if isinstance(key, Const) and isinstance(key.value, str) else None
+                spec = self.loss_of(element.value, at) if losses else None
+                value = self.ev.value(element.value, at)
+                written = source_text(element.value, 40)
+                entries.append(MapEntry(text, Site(element.key), value, Site(element.value), spec, written))
+            return Mapping("dict", tuple(entries), Site(node))
+        if any(isinstance(element, cst.StarredElement) for element in literal.elements):
+            return None
+        if isinstance(node, cst.Name) and node.value in self.ev.receivers(_LIST_CHANGES):
+            return None
+        for element in literal.elements:
+            spec = self.loss_of(element.value, at) if losses else None
+            value = self.ev.value(element.value, at)
+            entries.append(MapEntry(None, None, value, Site(element.value), spec, source_text(element.value, 40)))
+        return Mapping("list", tuple(entries), Site(node))
+
+    def entry_for_outputs(self, outputs: Outputs, mapping: Mapping) -> Optional[Tuple[Optional[MapEntry], ...]]:
+        """The entry of a loss mapping each output gets, in ``outputs`` order (None: no loss), as
+        Keras 3.15.1 maps them (scripts/check_multi_output_facts.py): a list by position (on dict
+        outputs, in the sorted order of the keys), a dict by output name (on dict outputs, by
+        key).  None when the mapping does not fit the outputs (Keras raises) or is not known."""
+        count = len(outputs.heads)
+        if mapping.form == "list":
+            if len(mapping.entries) > count or outputs.form == "tuple" and len(mapping.entries) != count:
+                return None
+            if outputs.form == "dict":
+                if not outputs.named or not self.keras3() or len(set(outputs.keys)) != count:
+                    return None
+                order = sorted(outputs.keys)  # type: ignore[type-var]
+                by_key = dict(zip(order, mapping.entries))
+                return tuple(by_key.get(key) for key in outputs.keys)  # type: ignore[arg-type]
+            return tuple(mapping.entries) + (None,) * (count - len(mapping.entries))
+        if not outputs.named or any(entry.key is None for entry in mapping.entries):
+            return None
+        if not {entry.key for entry in mapping.entries} <= set(outputs.keys):  # type: ignore[arg-type]
+            return None  # a key that names no output: Keras raises (LL108)
+        if outputs.form == "dict" and not self.keras3():
+            return None  # Keras 2 maps dict outputs otherwise (its dict keys are layer names)
+        if outputs.form != "dict" and len(mapping.entries) != count:
+            return None  # Keras 3 raises on a partial dict for list outputs
+        return tuple(mapping.get(key) for key in outputs.keys)  # type: ignore[arg-type]
+
+    def keras3(self) -> bool:
+        """Whether the program runs on Keras 3: its target Keras version, unless it imports
+        ``tf_keras`` or sets ``TF_USE_LEGACY_KERAS`` (tf.keras is then Keras 2)."""
+        if self._keras3 is None:
+            version = self.ev.versions().get("keras")
+            major = version.split(".")[0] if version else ""
+            legacy = any(found.split(".")[0] == "tf_keras" for found in self.ev.imports.bindings().values())
+            legacy = legacy or _legacy_keras_environment(self.ev)
+            self._keras3 = major.isdigit() and int(major) >= 3 and not legacy
+        return self._keras3
+
+    def policy_name(self, node: cst.BaseExpression, ctx: Ctx) -> Optional[str]:
+        """The policy a dtype argument names: a literal string, or a policy object built from one."""
+        value = self.ev.value(node, ctx)
+        if isinstance(value, Const) and isinstance(value.value, str):
+            return value.value
+        if isinstance(node, cst.Call) and isinstance(self.ev.value(node.func, ctx), LibRef):
+            if self.ev.value(node.func, ctx).qualname in POLICY_CLASSES:  # type: ignore[attr-defined]
+                arg = argument(node, 0, "name")
+                inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
+                if isinstance(inner, Const) and isinstance(inner.value, str):
+                    return inner.value
+        return None
 
     # -- losses ----------------------------------------------------------------------
     def loss_spec(self, kind: LossKind, node: cst.Call, index: int, ctx: Ctx, site_node: cst.CSTNode) -> LossSpec:

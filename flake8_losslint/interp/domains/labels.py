@@ -213,6 +213,16 @@ _PY_RANDINT = "random.randint"
 _NP_RANDINT = "numpy.random.randint"
 _TORCH_RANDINT = "torch.randint"
 
+# Padding sequences to one length: the keyword and position of the padding value, and its
+# default (Keras 3.15.1: pad_sequences(sequences, maxlen, dtype='int32', padding, truncating,
+# value=0.0); torch 2.13: pad_sequence(sequences, batch_first, padding_value=0.0, padding_side)).
+_PADDERS: Dict[str, Tuple[str, int, float]] = {
+    "keras.utils.pad_sequences": ("value", 5, 0.0),
+    "keras.preprocessing.pad_sequences": ("value", 5, 0.0),
+    "keras_preprocessing.sequence.pad_sequences": ("value", 5, 0.0),
+    "torch.nn.utils.rnn.pad_sequence": ("padding_value", 2, 0.0),
+}
+
 # tf.data methods that keep each element's (x, y) structure.
 _DATASET_KEEPS = frozenset(
     "batch shuffle prefetch cache repeat take skip shard with_options padded_batch "
@@ -503,6 +513,8 @@ def _library_call(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Val
         return _index_array(ev, qualname, node, ctx)
     if qualname == _FROM_TENSOR_SLICES:
         return _from_tensor_slices(ev, node, ctx)
+    if qualname in _PADDERS:
+        return _padded(ev, qualname, node, ctx)
     if qualname == _PLACEHOLDER:
         return _placeholder(ev, node, ctx)
     if qualname in REGRESSION_CLASSES:
@@ -510,6 +522,17 @@ def _library_call(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Val
     if qualname in TORCH_REGRESSION_CLASSES:
         return TargetLoss(LossSpec(REGRESSION, None, TORCH_REGRESSION_CLASSES[qualname], site), "torch")
     return UNKNOWN
+
+
+def _padded(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
+    """Sequences padded to one length with a literal padding value (what they hold is not known)."""
+    keyword, position, default = _PADDERS[qualname]
+    arg = argument(node, position, keyword)
+    value = ev.value(arg.value, ctx) if arg is not None else Const(default)
+    if not (isinstance(value, Const) and type(value.value) in (int, float)):
+        return UNKNOWN
+    dtype = "int" if qualname.endswith("pad_sequences") and argument(node, 2, "dtype") is None else None
+    return Array(Labels(None, short_name(qualname), Site(node), dtype=dtype, padding=value.value))
 
 
 def _dtype_argument(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Optional[str]:
@@ -623,6 +646,8 @@ def _reshaped(ev: Evaluator, array: Array, node: cst.Call, ctx: Ctx) -> Value:
     if len(values) == 1 and isinstance(values[0], Seq):
         values = list(values[0].items)
     dims = [_int(value) for value in values]
+    if array.labels.padding is not None and dims == [-1]:
+        return _flattened(array)  # targets.view(-1): every padded step in one axis
     if not _one_column(array.labels) or dims not in ([-1], [-1, 1]):
         return UNKNOWN
     return Array(replace(array.labels, shape=() if dims == [-1] else (1,)))
@@ -636,6 +661,8 @@ def _one_column(labels: Labels) -> bool:
 
 
 def _flattened(array: Array) -> Value:
+    if array.labels.padding is not None:  # padded sequences, one value per step
+        return Array(replace(array.labels, shape=(), samples=None, samples_site=None))
     return Array(replace(array.labels, shape=())) if _one_column(array.labels) else UNKNOWN
 
 
@@ -687,7 +714,8 @@ def _expression(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Value:
             and isinstance(right, Const)
             and isinstance(right.value, (int, float))
         ):
-            return left  # x / 255.0: still the same samples
+            # x / 255.0: still the same samples (padded sequences hold other values now)
+            return Array(replace(left.labels, padding=None)) if left.labels.padding is not None else left
         if isinstance(left, Array) and b is not None and isinstance(op, (cst.Add, cst.Subtract)):
             labels = left.labels
             if labels.encoding != INTEGER:
@@ -696,7 +724,8 @@ def _expression(ev: Evaluator, node: cst.CSTNode, ctx: Ctx) -> Value:
             value_range = None
             if labels.value_range is not None:
                 value_range = (labels.value_range[0] + shift, labels.value_range[1] + shift)
-            return Array(replace(labels, value_range=value_range, site=Site(node)))
+            padding = labels.padding + shift if labels.padding is not None else None
+            return Array(replace(labels, value_range=value_range, site=Site(node), padding=padding))
     return UNKNOWN
 
 

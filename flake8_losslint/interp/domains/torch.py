@@ -30,7 +30,7 @@ itself, and that wrappers return the wrapped model's output.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -38,6 +38,7 @@ from ...syntax.collect import ClassInfo, Ctx, Scope
 from ...syntax.nodes import argument
 from ...terms import (
     LINEAR,
+    NOT_LITERAL,
     LOG_SOFTMAX,
     SIGMOID,
     SOFTMAX,
@@ -52,6 +53,7 @@ from ...terms import (
 )
 from ..values import UNKNOWN, Const, Layer, LibRef, Model, Seq, Tensor, UserClass, UserFunction, Value
 from .base import Domain
+from .labels import Array
 
 CHECKED_AGAINST = (("torch", "2.13.0"),)
 
@@ -160,6 +162,20 @@ LOSS_FUNCTIONS: Dict[str, Tuple[str, str]] = {
 }
 
 
+# Autocast context managers (torch 2.13): the device each runs on (None: its ``device_type``
+# argument, at position 0), and the position of ``enabled``.
+AUTOCAST: Dict[str, Tuple[Optional[str], int]] = {
+    "torch.autocast": (None, 2),
+    "torch.amp.autocast": (None, 2),
+    "torch.amp.autocast_mode.autocast": (None, 2),
+    "torch.cuda.amp.autocast": ("cuda", 0),
+    "torch.cpu.amp.autocast": ("cpu", 0),
+}
+# Devices whose autocast refuses binary_cross_entropy (measured by redispatching the operator
+# to AutocastCUDA / AutocastXPU, scripts/check_torch_config_facts.py); CPU autocast runs it in float32.
+AUTOCAST_REFUSES_BCE = frozenset({"cuda", "xpu"})
+
+
 @dataclass(frozen=True)
 class TorchModel(Model):
     """A torch model: ``nn.Sequential(...)`` or an instance of an ``nn.Module`` subclass.
@@ -183,6 +199,23 @@ class TorchLoss(Value):
     display: str
     site: Site
     input_index: int = 0
+    # The keyword arguments it is built with (``loss_arguments``).
+    arguments: Tuple[Tuple[str, Any], ...] = ()
+
+
+# Keyword arguments of the losses that change which targets count or how they are weighed
+# (torch 2.13 signatures): kept as literals, or for the tensors their length (``loss_arguments``).
+LITERAL_ARGUMENTS = ("ignore_index", "reduction", "label_smoothing")
+TENSOR_ARGUMENTS = ("weight", "pos_weight")
+DEFAULT_IGNORE_INDEX = -100  # CrossEntropyLoss, NLLLoss, F.cross_entropy, F.nll_loss
+
+
+@dataclass(frozen=True)
+class TensorArgument:
+    """A tensor given to a loss (``weight=``, ``pos_weight=``): its length when it is 1-D and known."""
+
+    length: Optional[int]
+    site: Site
 
 
 _MAX_DEPTH = 8
@@ -393,8 +426,23 @@ class TorchDomain(Domain):
             return value if isinstance(value, TorchModel) else UNKNOWN
         if qualname in LOSS_CLASSES:
             kind, display = LOSS_CLASSES[qualname]
-            return TorchLoss(kind, display, site)
+            return TorchLoss(kind, display, site, arguments=self.loss_arguments(node, ctx))
         return UNKNOWN
+
+    def loss_arguments(self, node: cst.Call, ctx: Ctx) -> Tuple[Tuple[str, Any], ...]:
+        """The keyword arguments of a loss construction or functional call: literals (NOT_LITERAL
+        when not one) and, for tensors, a ``TensorArgument``."""
+        found: List[Tuple[str, Any]] = []
+        for arg in node.args:
+            if arg.keyword is None or arg.star:
+                continue
+            name = arg.keyword.value
+            if name in LITERAL_ARGUMENTS:
+                value = self.ev.value(arg.value, ctx)
+                found.append((name, value.value if isinstance(value, Const) else NOT_LITERAL))
+            elif name in TENSOR_ARGUMENTS:
+                found.append((name, TensorArgument(_length(self.ev.value(arg.value, ctx)), Site(arg.value))))
+        return tuple(found)
 
     def _dim(self, node: cst.Call, index: int, activation: str, ctx: Ctx) -> Optional[int]:
         """The literal ``dim`` of a softmax/log_softmax (None: not given, or not a literal)."""
@@ -610,6 +658,13 @@ class TorchDomain(Domain):
             self._bound_as = bound
         name = self._bound_as.get(id(node))
         return name is not None and name in self._mutated_names()
+
+
+def _length(value: Value) -> Optional[int]:
+    """The length of a 1-D tensor the labels domain knows (``torch.tensor([...])``, ``torch.ones(n)``)."""
+    if isinstance(value, Array) and value.labels.shape == () and isinstance(value.labels.samples, int):
+        return value.labels.samples
+    return None
 
 
 def _activated(activation: str, units: Optional[int], site: Site, axis: Optional[int]) -> Tensor:
