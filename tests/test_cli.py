@@ -90,7 +90,7 @@ def test_select_and_ignore_prefixes() -> None:
 @pytest.mark.parametrize(
     "flags, said",
     [
-        (("--select", "LL1O1"), "--select: 'LL1O1' is not a losslint code or prefix; did you mean LL101"),
+        (("--select", "LL1O1"), "--select: 'LL1O1' is not a losslint code or prefix; did you mean LL101? ("),
         (("--ignore", "LL999"), "--ignore: 'LL999' is not a losslint code or prefix"),
         (("--extend-select", "E501"), "--extend-select: 'E501' is not a losslint code or prefix"),
         (("--select", "from-logits-on-probabilities"), "is a rule name; codes are expected here (LL101)"),
@@ -195,3 +195,15 @@ def test_shared_options_are_declared_once_and_offered_by_both() -> None:
         for option in SHARED_OPTIONS:
             assert option.flag in ours
             assert option.flag in flake8_help
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("LL1O1", "; did you mean LL101?"),
+    ("LL1L0", "; did you mean LL110?"),
+    ("LL2I0", "; did you mean LL210?"),
+    ("XYZ", ""),
+])
+def test_a_mistyped_code_is_told_the_code_it_looks_like(typed: str, said: str) -> None:
+    from flake8_losslint.cli.selection import known_prefixes, suggestion
+
+    assert suggestion(typed, known_prefixes()) == said

@@ -205,10 +205,10 @@ def test_check_analyses_a_file_once_and_makes_no_fix(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(driver, "apply_fix", no_fix)
     fixture = FIXTURES / "LL201" / "np_utils_validation.py"
-    rows = json.loads(losslint_main("check", "--format", "json", str(fixture)).stdout)
+    rows = json.loads(losslint_main("check", "--losslint-no-cache", "--format", "json", str(fixture)).stdout)
     assert [(row["code"], row["fix"]) for row in rows] == [("LL201", None)]
     fixture = FIXTURES / "LL103" / "dense_one_unit_softmax.py"
-    rows = json.loads(losslint_main("check", "--format", "json", str(fixture)).stdout)
+    rows = json.loads(losslint_main("check", "--losslint-no-cache", "--format", "json", str(fixture)).stdout)
     assert [(row["code"], row["fix"]) for row in rows] == [("LL103", "safe")]
     assert len(extracted) == 2
 

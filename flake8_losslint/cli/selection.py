@@ -47,8 +47,16 @@ def known_prefixes() -> List[str]:
     return _prefixes(rule_codes() + [SYNTAX_ERROR, READ_ERROR])
 
 
+_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "i": "1", "L": "1", "l": "1"})
+
+
 def suggestion(word: str, choices: Sequence[str]) -> str:
-    """``; did you mean LL101?`` (or nothing)."""
+    """``; did you mean LL101?`` (or nothing).  A code typed with a letter for a digit
+    (``LL1O1``, ``LL1l0``) is told the one code it looks like."""
+    if word[:2].upper() == "LL" and len(word) > 2:
+        lookalike = "LL" + word[2:].translate(_LOOKALIKES)
+        if lookalike != word and lookalike in choices:
+            return f"; did you mean {lookalike}?"
     close = difflib.get_close_matches(word, choices, n=3, cutoff=0.5)
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
