@@ -713,6 +713,7 @@ def loss_weight_length_differs(facts: Facts) -> Iterator[Finding]:
         units = use.prediction.units
         if units is None:
             continue
+        allowed: Tuple[int, ...]
         if use.kind in (TORCH_CROSS_ENTROPY, TORCH_NLL):
             name, allowed, per = "weight", (units,), "class"
             error = f"weight tensor should be defined either for all {units} classes or no classes"

@@ -69,8 +69,8 @@ def parse_option(text: str) -> Target:
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        name, equals, version = part.partition("=")
-        name = _DISTRIBUTIONS.get(name.strip().lower().replace("_", "-"))
+        written, equals, version = part.partition("=")
+        name = _DISTRIBUTIONS.get(written.strip().lower().replace("_", "-"))
         version = version.strip()
         if not equals or name is None or not re.fullmatch(r"\d+(\.\d+){0,2}", version):
             raise TargetError(
@@ -210,7 +210,7 @@ def _setup_cfg(path: Path) -> List[Tuple[str, str]]:
 def _setup_py(path: Path) -> List[Tuple[str, str]]:
     """String literals of a ``setup(install_requires=[...])`` list."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    lines = []
+    lines: List[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "install_requires" and isinstance(node.value, (ast.List, ast.Tuple)):
             lines.extend(el.value for el in node.value.elts if isinstance(el, ast.Constant) and isinstance(el.value, str))
