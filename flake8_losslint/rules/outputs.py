@@ -41,7 +41,7 @@ def _key_effect(fact: MultiOutputCompile, argument: CompileArgument, key: str) -
     if argument.name != "loss_weights":
         error = "KeyError" if fact.outputs == "dict" and argument.name == "loss" else "ValueError"
         return f"Keras 3 raises {error} at the first fit step"
-    if not _weights_judged(fact) or set(fact.names) <= set(keys):  # type: ignore[arg-type]
+    if not _weights_judged(fact) or set(fact.names) <= set(keys):
         return None  # an extra weight beside one for every output is ignored: harmless
     if fact.outputs != "dict":
         return "Keras 3 raises KeyError at the first fit step"
@@ -205,7 +205,7 @@ def output_without_loss(facts: Facts) -> Iterator[Finding]:
             ]
         elif fact.outputs == "dict" and loss.form == "dict" and fact.named:
             given = {key.key for key in loss.keys}
-            if not given <= set(fact.names):  # type: ignore[arg-type]
+            if not given <= set(fact.names):
                 continue  # a key that names no output: Keras raises (LL108)
             missing = [f"'{name}'" for name in fact.names if name not in given]
         else:

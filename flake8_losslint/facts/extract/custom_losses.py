@@ -230,13 +230,13 @@ class _Extractor:
         for statement, guarded in self.collected.import_froms:
             if guarded or statement.relative or statement.module is None:
                 continue
-            module = dotted_name(statement.module)
-            if module not in covered or isinstance(statement.names, cst.ImportStar):
+            source = dotted_name(statement.module)
+            if source is None or source not in covered or isinstance(statement.names, cst.ImportStar):
                 continue
             for alias in statement.names:
                 if isinstance(alias.name, cst.Name) and not alias.name.value.startswith("_"):
                     name = alias.name.value
-                    yield ApiReference(module, name, f"from {module} import {name}", Site(alias), imported=True)
+                    yield ApiReference(source, name, f"from {source} import {name}", Site(alias), imported=True)
 
     def _judged(self, reference: ApiReference) -> ApiReference:
         """The reference with what the name lists of the file's target versions say of it."""
@@ -446,7 +446,7 @@ class _Extractor:
                     loss.name, display, Site(call), loss.subclass, weights[0], weights[1], self._runnable(loss.scope)
                 )
 
-    def _scalar_reducer(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> Optional[Tuple[cst.Call, str]]:
+    def _scalar_reducer(self, expr: cst.CSTNode, ctx: Ctx, depth: int) -> Optional[Tuple[cst.Call, str]]:
         """The no-axis reduction ``expr`` is built from, if ``expr`` is surely a scalar."""
         if depth > _MAX_FLOW:
             return None
@@ -469,8 +469,8 @@ class _Extractor:
                 sides.append(found)
             return sides[0] if sides else None
         if isinstance(expr, cst.Name):
-            found = self._local_value(expr.value, ctx)
-            return self._scalar_reducer(found[0], found[1], depth + 1) if found else None  # type: ignore[arg-type]
+            bound = self._local_value(expr.value, ctx)
+            return self._scalar_reducer(bound[0], bound[1], depth + 1) if bound else None
         return None
 
     def _weighted_fit(self, loss: _CustomLoss) -> Tuple[Optional[Site], Optional[str]]:
@@ -504,6 +504,7 @@ class _Extractor:
             callee = self.evaluator.value(call.func, ctx)
             if isinstance(callee, LibRef) and callee.qualname in _INNER_LOSS_FUNCTIONS:
                 rule = _INNER_LOSS_FUNCTIONS[callee.qualname]
+                slots: Tuple[Tuple[int, Tuple[str, ...]], ...]
                 if callee.qualname.startswith("tensorflow.nn."):
                     slots = ((0, ("labels",)), (1, ("logits",)))
                 else:
@@ -686,9 +687,9 @@ def _loss_expressions(expr: cst.BaseExpression) -> Iterable[cst.BaseExpression]:
             if isinstance(element, cst.Element):
                 yield element.value
     elif isinstance(expr, cst.Dict):
-        for element in expr.elements:
-            if isinstance(element, cst.DictElement):
-                yield element.value
+        for entry in expr.elements:
+            if isinstance(entry, cst.DictElement):
+                yield entry.value
     else:
         yield expr
 
