@@ -16,6 +16,7 @@ import ast
 import configparser
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -175,7 +176,12 @@ def _lines(lines: List[str]) -> List[Tuple[str, str]]:
 
 
 def _pyproject(path: Path) -> List[Tuple[str, str]]:
-    import tomllib  # Python 3.11+; older Pythons read no pyproject pins
+    # Imported here, as the file is rarely there.  Python 3.10 has no tomllib: tomli, a
+    # dependency there, is the same parser (the import used to fail, and the file went unchecked).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
 
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     lines: List[str] = list(data.get("project", {}).get("dependencies", []))
