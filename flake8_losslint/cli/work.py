@@ -133,7 +133,8 @@ def _findings(file: SourceFile, labelled: Labelled, described: Dict[int, Tuple[s
     source_map = SourceMap(file.raw) if file.notebook is not None and labelled else None
     for number, (report, label) in enumerate(labelled):
         where = report.where
-        end = report.end if report.end is not None and report.end.cell == where.cell else None  # only an end in the same cell
+        # The end counts only in the cell where the finding starts.
+        end = report.end if report.end is not None and report.end.cell == where.cell else None
         end_line = end.line if end is not None else None
         end_column = end.column + 1 if end is not None else None
         in_file: Dict[str, Any] = {}

@@ -45,6 +45,7 @@ def _finding(code: str, facts: Facts, use: TorchLossUse, problem: str, fix: str)
         code,
         use.prediction_site,
         Message.of(
+            # Each rule passes an activation that _WHAT names.
             f"{use.display} {problem}, but its input is {_WHAT[head.activation]}",  # type: ignore[index]
             at("activation", head.activation_site),
             f": {fix}",

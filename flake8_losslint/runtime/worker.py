@@ -1411,7 +1411,7 @@ def check_wrapper(probe: Dict[str, Any], result: Result, seconds: float, memory_
     if not outcome["ok"]:
         return failed(f"{name} raises {outcome['error']} where the loss it wraps runs")
     agrees = reference is not None and outcome["finite"] and math.isfinite(reference)
-    if not agrees or not _same(outcome["value"], reference):  # type: ignore[arg-type]
+    if not agrees or reference is None or not _same(outcome["value"], reference):
         wrapped = _num(reference) if reference is not None else "nothing"
         return failed(f"{name} computes {_num(outcome['value'])} where the loss it wraps computes {wrapped}")
     joined = dict(result, evidence=f"{result['evidence']}; {name} itself computes the same as the loss it wraps")

@@ -408,7 +408,7 @@ class _Extractor:
                 loss.name, code(call.func), code(arg.value), loss.pred_param, danger, Site(call), self._runnable(loss.scope)
             )
 
-    def _raw_prediction(self, expr: cst.BaseExpression, ctx: Ctx, loss: _CustomLoss, depth: int) -> Optional[str]:
+    def _raw_prediction(self, expr: cst.CSTNode, ctx: Ctx, loss: _CustomLoss, depth: int) -> Optional[str]:
         """If ``expr`` is y_pred (or ``1 - y_pred``) with nothing that keeps it off 0:
         the value of y_pred that makes it 0 ("0" or "1")."""
         if depth > _MAX_FLOW:
@@ -419,7 +419,7 @@ class _Extractor:
             found = self._local_value(expr.value, ctx) if ctx.scope is loss.scope else None
             if found is None:
                 return None
-            return self._raw_prediction(found[0], found[1], loss, depth + 1)  # type: ignore[arg-type]
+            return self._raw_prediction(found[0], found[1], loss, depth + 1)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract):
             left = self.evaluator.value(expr.left, ctx)
             if not (isinstance(left, Const) and left.value == 1 and not isinstance(left.value, bool)):
@@ -526,7 +526,7 @@ class _Extractor:
                 code(call.func), rule, labels, predictions, Site(labels_arg), Site(call), self._runnable(loss.scope)
             )
 
-    def _rank(self, expr: cst.BaseExpression, ctx: Ctx, loss: _CustomLoss, depth: int) -> Rank:
+    def _rank(self, expr: cst.CSTNode, ctx: Ctx, loss: _CustomLoss, depth: int) -> Rank:
         unknown = Rank()
         if depth > _MAX_FLOW or ctx.scope is not loss.scope:
             return unknown
@@ -534,7 +534,7 @@ class _Extractor:
             if expr.value in (loss.true_param, loss.pred_param) and self._is_param(expr.value, ctx, loss):
                 return Rank(base=expr.value)
             found = self._local_value(expr.value, ctx)
-            return self._rank(found[0], found[1], loss, depth + 1) if found else unknown  # type: ignore[arg-type]
+            return self._rank(found[0], found[1], loss, depth + 1) if found else unknown
         if isinstance(expr, cst.BinaryOperation):
             for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
                 if self._is_number(other, ctx, 0):
@@ -636,13 +636,13 @@ class _Extractor:
                 return self._identifier(arg.value, ctx, depth + 1) if arg is not None else None
         return None
 
-    def _from_model(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> bool:
+    def _from_model(self, expr: cst.CSTNode, ctx: Ctx, depth: int) -> bool:
         """The value is what a model computed: ``model(x)``, ``model.predict(x)``, or a name bound to one."""
         if depth > _MAX_FLOW:
             return False
         if isinstance(expr, cst.Name):
             found = self._local_value(expr.value, ctx)
-            return found is not None and self._from_model(found[0], found[1], depth + 1)  # type: ignore[arg-type]
+            return found is not None and self._from_model(found[0], found[1], depth + 1)
         if not isinstance(expr, cst.Call):
             return False
         func = expr.func

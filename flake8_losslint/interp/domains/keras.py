@@ -753,6 +753,7 @@ class KerasDomain(Domain):
             return None  # Keras 2 maps dict outputs otherwise (its dict keys are layer names)
         if outputs.form != "dict" and len(mapping.entries) != count:
             return None  # Keras 3 raises on a partial dict for list outputs
+        # No key is None: outputs.named.
         return tuple(mapping.get(key) for key in outputs.keys)  # type: ignore[arg-type]
 
     def keras3(self) -> bool:
@@ -771,8 +772,8 @@ class KerasDomain(Domain):
         value = self.ev.value(node, ctx)
         if isinstance(value, Const) and isinstance(value.value, str):
             return value.value
-        if isinstance(node, cst.Call) and isinstance(self.ev.value(node.func, ctx), LibRef):
-            if self.ev.value(node.func, ctx).qualname in POLICY_CLASSES:  # type: ignore[attr-defined]
+        if isinstance(node, cst.Call) and isinstance(callee := self.ev.value(node.func, ctx), LibRef):
+            if callee.qualname in POLICY_CLASSES:
                 arg = argument(node, 0, "name")
                 inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
                 if isinstance(inner, Const) and isinstance(inner.value, str):

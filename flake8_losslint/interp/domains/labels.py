@@ -804,7 +804,7 @@ def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...],
         if unpack[:1] != (1,):
             return UNKNOWN
         iterable, unpack = iterable.args[0].value, unpack[1:]
-    data = resolve(ev, iterable, ctx)  # type: ignore[arg-type]
+    data = resolve(ev, iterable, ctx)  # type: ignore[arg-type]  # a for loop's iterable: an expression
     if not isinstance(data, Dataset):
         return UNKNOWN
     element: Value = Seq((data.features, data.labels))
@@ -1277,7 +1277,7 @@ def _placeholder(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     if arg is not None:
         value = ev.value(arg.value, ctx)
         if isinstance(value, Seq) and all(isinstance(item, Const) for item in value.items):
-            items = [item.value for item in value.items]  # type: ignore[attr-defined]
+            items = [item.value for item in value.items]  # type: ignore[attr-defined]  # all Consts: checked above
             if all(item is None or type(item) is int for item in items):
                 shape = tuple(items)
     return Placeholder(Site(node), shape)
