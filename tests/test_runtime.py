@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from flake8_losslint.engine import Report, analyze
-from flake8_losslint.rules import Finding
+from flake8_losslint.rules import Finding, Message
 
 from .conftest import FIXTURES, ROOT, parse_rows, run_flake8
 
@@ -182,7 +182,8 @@ def _label_rank_probe(call: str):
 
 
 def _fake_report(code: str) -> Report:
-    finding = Finding(code, None, "labels of rank 1 do not match the (N, 1) output", subject=object())  # type: ignore[arg-type]
+    message = Message.of("labels of rank 1 do not match the (N, 1) output")
+    finding = Finding(code, None, message, subject=object())  # type: ignore[arg-type]  # the runtime never reads the site
     return Report(3, 0, code, "labels of rank 1 do not match the (N, 1) output", finding)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from flake8_losslint.engine import analyze
-from flake8_losslint.rules import Finding
+from flake8_losslint.rules import Finding, Message
 from flake8_losslint.report import Report
 
 from .conftest import FIXTURES, ROOT, run_flake8
@@ -154,7 +154,7 @@ def test_a_file_waits_at_most_its_runtime_budget(inprocess, monkeypatch, capsys)
     for number in range(6):
         code = f"LL98{number}"
         monkeypatch.setitem(probes.PROBES, code, lambda subject, n=number: {"check": "crashes", "n": n})
-        finding = Finding(code, None, "static message", subject=object())  # type: ignore[arg-type]
+        finding = Finding(code, None, Message.of("static message"), subject=object())  # type: ignore[arg-type]  # the runtime never reads the site
         reports.append(Report(number + 1, 0, code, "static message", finding))
     started = time.monotonic()
     out = inprocess.confirm(reports, inprocess.Settings())

@@ -186,7 +186,8 @@ def _rules(fmt: str, docs: Optional[str]) -> int:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return 0
     header = ("code", "name", "fix", "what it flags")
-    rows_text: List[Tuple[str, ...]] = [header] + [(r.code, r.name, "yes" if r.code in FIXERS else "", r.summary) for r in rules]
+    rows_text: List[Tuple[str, str, str, str]] = [header]
+    rows_text += [(r.code, r.name, "yes" if r.code in FIXERS else "", r.summary) for r in rules]
     widths = [max(len(row[i]) for row in rows_text) for i in range(3)]
     for row in rows_text:
         sys.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3] + "\n")

@@ -80,7 +80,7 @@ def _restore_one(entry: Any) -> FileFinding:
     return FileFinding(
         path, line, column, code, message, fix, cell, cell_index, tuple(related), end_line, end_column,
         fix_message, edits, file_line=in_file[0], file_column=in_file[1], file_end_line=in_file[2],
-        file_end_column=in_file[3], related_in_file=related_in_file, lines=lines,  # type: ignore[arg-type]
+        file_end_column=in_file[3], related_in_file=related_in_file, lines=lines,
     )
 
 

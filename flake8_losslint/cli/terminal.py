@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import IO, List, Optional, Sequence, Tuple
 
+from ..report import Location
 from ..report.formats import FileError, FileFinding, heading
 
 RESET = "\x1b[0m"
@@ -72,7 +73,7 @@ def full(finding: FileFinding, paint: Painter, docs: Optional[str]) -> str:
     where, rest = head.split(f": {finding.code} ", 1)
     out = [f"{paint(where, BOLD)}: {paint(finding.code, RED, BOLD)} {rest}"]
     primary = finding.lines.get((finding.cell, finding.line))
-    related_rows = []
+    related_rows: List[Tuple[Optional[Tuple[Location, Optional[str]]], str]] = []  # (place and source line, name)
     for related in finding.related:
         spot = related.location
         if spot.path is not None:

@@ -102,7 +102,7 @@ def _labels(
         if unsafe_only and label == "safe":
             label = None  # `losslint fix` tried it, and it did not hold
         labelled.append((report, label))
-        if label is None:
+        if label is None or report.finding is None:
             continue
         try:
             fix = fix_for(report.finding, ctx)
@@ -132,15 +132,16 @@ def _findings(file: SourceFile, labelled: Labelled, described: Dict[int, Tuple[s
     found = []
     source_map = SourceMap(file.raw) if file.notebook is not None and labelled else None
     for number, (report, label) in enumerate(labelled):
-        where, end = report.where, report.end
-        same_place = end is not None and end.cell == where.cell
-        end_line = end.line if same_place else None
-        end_column = end.column + 1 if same_place else None
+        where = report.where
+        # The end counts only in the cell where the finding starts.
+        end = report.end if report.end is not None and report.end.cell == where.cell else None
+        end_line = end.line if end is not None else None
+        end_column = end.column + 1 if end is not None else None
         in_file: Dict[str, Any] = {}
         related_in_file: Tuple[Optional[Tuple[int, int]], ...] = ()
         if source_map is not None and where.cell_index is not None:
             start = source_map.position(where.cell_index, where.line, where.column)
-            stop = source_map.position(where.cell_index, end.line, end.column) if same_place and end else None
+            stop = source_map.position(where.cell_index, end.line, end.column) if end is not None else None
             if start is not None:
                 in_file = {"file_line": start[0], "file_column": start[1]}
                 if stop is not None:
@@ -216,7 +217,9 @@ def diff_name(display: str) -> Tuple[str, str]:
 
 
 def _fix(file: SourceFile, keep: Keep, job: Job, result: FileResult) -> None:
-    fixed, labelled, described = file.source, [], {}
+    fixed = file.source
+    labelled: Labelled = []
+    described: Dict[int, Tuple[str, tuple]] = {}
     if worth_parsing(file.source):
         parse(file.source)  # a file we cannot parse is an error, not "nothing to fix"
         outcome = fix_source(file.source, keep, unsafe=job.unsafe, style=job.style, path=file.disk_path,

@@ -16,7 +16,8 @@ from ..source.prefilter import worth_parsing
 from .context import STYLE_MINIMAL, FixContext
 from .effects import Effect, holds
 
-Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel]]
+# A change may flatten its target into several statements (adding an import after it).
+Change = Callable[[cst.CSTNode], Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]]
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def apply_fix(module: cst.Module, fix: Fix) -> cst.Module:
         changes.setdefault(id(edit.target), []).append(edit.change)
 
     class Apply(cst.CSTTransformer):
-        def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        def on_leave(self, original_node, updated_node):
             for change in changes.get(id(original_node), ()):
                 updated_node = change(updated_node)
                 if isinstance(updated_node, cst.RemovalSentinel):

@@ -74,13 +74,14 @@ def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> Opti
         if not args:
             return node.with_changes(args=[new])
         last = args[-1]
-        tail = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
-        if isinstance(tail, cst.ParenthesizedWhitespace):  # one argument a line, trailing comma
+        comma = last.comma if isinstance(last.comma, cst.Comma) else None
+        tail = comma.whitespace_after if comma is not None else None
+        if comma is not None and isinstance(tail, cst.ParenthesizedWhitespace):  # one argument a line, trailing comma
             # The last argument keeps its comment; the new one goes on the next line,
             # indented like the others, and takes over the line break before ")".
             before = args[-2].comma.whitespace_after if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else node.whitespace_before_args
             indent = before.last_line if isinstance(before, cst.ParenthesizedWhitespace) else tail.last_line
-            args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=tail.with_changes(last_line=indent)))
+            args[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=tail.with_changes(last_line=indent)))
             new = new.with_changes(
                 comma=cst.Comma(
                     whitespace_after=cst.ParenthesizedWhitespace(indent=tail.indent, last_line=tail.last_line)
@@ -131,13 +132,14 @@ def import_after(statement: cst.SimpleStatementLine, module_name: str, name: str
     import), as ruff's fixes add what they need; once, however many fixes ask for it."""
     new = cst.parse_statement(f"from {module_name} import {name}\n")
 
-    def change(node: object) -> object:
+    def change(node: cst.CSTNode) -> Union[cst.CSTNode, cst.FlattenSentinel[cst.CSTNode]]:
+        # Another fix sharing the target may have flattened it already.
         nodes = list(node.nodes) if isinstance(node, cst.FlattenSentinel) else [node]
         if any(_binds_import(each, module_name, name) for each in nodes):
             return node
         return cst.FlattenSentinel(nodes + [new])
 
-    return Edit(statement, change, shared=True)  # type: ignore[arg-type]
+    return Edit(statement, change, shared=True)
 
 
 def extend_import(statement: cst.ImportFrom, new: str) -> Optional[Edit]:

@@ -27,7 +27,7 @@ class Frame:
         object.__setattr__(self, "_hash", hash((id(self.scope), self.values, self.call)))
 
     def __hash__(self) -> int:
-        return self._hash  # type: ignore[attr-defined]
+        return self._hash  # type: ignore[attr-defined]  # set in __post_init__, kept out of the fields
 
     def get(self, name: str) -> Value:
         for key, value in self.values:
@@ -46,7 +46,7 @@ class Env:
         object.__setattr__(self, "_hash", hash(self.frames))
 
     def __hash__(self) -> int:
-        return self._hash  # type: ignore[attr-defined]
+        return self._hash  # type: ignore[attr-defined]  # set in __post_init__, kept out of the fields
 
     def frame(self, scope: Scope) -> Optional[Frame]:
         for frame in reversed(self.frames):

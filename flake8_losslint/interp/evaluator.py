@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -333,7 +333,8 @@ class Evaluator:
                 break
             if site.ctx.scope is not use.scope:
                 continue
-            method = site.node.func.attr.value  # type: ignore[union-attr]
+            func = site.node.func  # an attribute: _list_changes keeps ``name.method(...)`` calls only
+            method = func.attr.value if isinstance(func, cst.Attribute) else ""
             if method not in ("append", "extend") or not within(site.ctx.path, use.path) or len(site.node.args) != 1:
                 return UNKNOWN
             added = self.value(site.node.args[0].value, in_env(site.ctx, use.env))
@@ -608,7 +609,7 @@ class Evaluator:
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return None
         scope, name = ctx.scope, func.value.value
-        info: Optional[ClassInfo] = None
+        info = None
         if scope.cls is not None and name == scope.self_name and scope.kind == "function":
             if id(scope.cls.node) in self.derived_classes():
                 return None
@@ -648,7 +649,7 @@ class Evaluator:
     def call_contexts(self, ctx: Ctx) -> List[Ctx]:
         """``ctx`` on each calling context of its function (for extractors that report
         per call path); empty when its function has none."""
-        scope = ctx.scope
+        scope: Optional[Scope] = ctx.scope
         while scope is not None and scope.kind == "class":
             scope = scope.parent
         if scope is None or scope.kind != "function":
@@ -773,7 +774,7 @@ def _join(values: List[Value]) -> Value:
     return replace(first, head=joined)
 
 
-def _same_compile(value: Value, first: Value) -> Dict[str, object]:
+def _same_compile(value: Value, first: Value) -> Dict[str, Any]:
     return {"compiled": first.compiled} if isinstance(value, Model) and isinstance(first, Model) else {}
 
 

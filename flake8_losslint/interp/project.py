@@ -308,9 +308,10 @@ def _decode(data: Any) -> Any:
             return NOT_LITERAL
         if "@tuple" in data:
             return tuple(_decode(item) for item in data["@tuple"])
-        cls = _types().get(data.get("@type"))
+        kind = data.get("@type")
+        cls = _types().get(kind) if isinstance(kind, str) else None
         if cls is None:
-            raise ValueError(f"unknown type {data.get('@type')!r}")
+            raise ValueError(f"unknown type {kind!r}")
         return cls(**{name: _decode(item) for name, item in data["fields"].items()})
     if isinstance(data, list):
         raise ValueError("lists are not values")

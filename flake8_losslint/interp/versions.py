@@ -92,9 +92,9 @@ def _operand(ev: "Evaluator", node: cst.BaseExpression, ctx: "Ctx"):  # noqa: AN
         value = node.evaluated_value
         return value if isinstance(value, int) else None
     if isinstance(node, (cst.Attribute, cst.Name)):
-        value = ev.value(node, ctx)
-        if isinstance(value, LibRef) and value.qualname in _VERSION_ATTRIBUTES:
-            return _Version(_VERSION_ATTRIBUTES[value.qualname])
+        bound = ev.value(node, ctx)
+        if isinstance(bound, LibRef) and bound.qualname in _VERSION_ATTRIBUTES:
+            return _Version(_VERSION_ATTRIBUTES[bound.qualname])
     return None
 
 
@@ -120,10 +120,10 @@ def decide(ev: "Evaluator", test: cst.BaseExpression, ctx: "Ctx", versions: Vers
     """The truth of a version test under ``versions``; None when it is not one, or the
     library it reads has no version there."""
     if isinstance(test, cst.BooleanOperation):
-        left, right = decide(ev, test.left, ctx, versions), decide(ev, test.right, ctx, versions)
+        first, second = decide(ev, test.left, ctx, versions), decide(ev, test.right, ctx, versions)
         if isinstance(test.operator, cst.And):
-            return False if False in (left, right) else (True if left is True and right is True else None)
-        return True if True in (left, right) else (False if left is False and right is False else None)
+            return False if False in (first, second) else (True if first is True and second is True else None)
+        return True if True in (first, second) else (False if first is False and second is False else None)
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = decide(ev, test.expression, ctx, versions)
         return None if inner is None else not inner
@@ -145,9 +145,10 @@ def decide(ev: "Evaluator", test: cst.BaseExpression, ctx: "Ctx", versions: Vers
         right = _operand(ev, target.comparator, ctx)
         operator = target.operator
         if isinstance(right, _Version) and not isinstance(left, _Version):
-            left, right, operator = right, left, _MIRROR.get(type(operator), lambda: None)()
-            if operator is None:
+            mirrored = _MIRROR.get(type(operator), lambda: None)()
+            if mirrored is None:
                 return None
+            left, right, operator = right, left, mirrored
         if not isinstance(left, _Version) or right is None or isinstance(right, _Version):
             return None
         current = versions.get(left.library)

@@ -384,6 +384,8 @@ def github(findings: Sequence[FileFinding], errors: Sequence[FileError] = ()) ->
     """GitHub Actions workflow commands: one ``::error`` annotation per finding and error."""
     rules = {rule.code: rule for rule in all_rules()}
     out = []
+    line: Optional[int]  # FileFinding.file_line and file_column, read for notebooks, are Optional
+    column: Optional[int]
     for f in findings:
         line, column, end_line, end_column = f.line, f.column, f.end_line, f.end_column
         message = f.message

@@ -85,10 +85,6 @@ class Finding:
     # Head): autofixes and runtime probes are built from it, not from text.
     subject: Optional[Any] = None
 
-    def __post_init__(self) -> None:
-        if isinstance(self.message, str):  # a rule that names no other site
-            object.__setattr__(self, "message", Message.of(self.message))
-
 
 Check = Callable[[Facts], Iterable[Finding]]
 

@@ -203,8 +203,10 @@ def softmax_on_single_unit(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "LL103",
                 layer.activation_site,
-                "softmax over a single unit always outputs 1.0: use activation='sigmoid' "
-                "for a binary output, or one unit per class",
+                Message.of(
+                    "softmax over a single unit always outputs 1.0: use activation='sigmoid' "
+                    "for a binary output, or one unit per class"
+                ),
                 subject=layer,
             )
     for head in facts.single_unit_softmax:
@@ -212,8 +214,10 @@ def softmax_on_single_unit(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "LL103",
                 head.activation_site,
-                "softmax over a single unit always outputs 1.0: use a sigmoid for a binary output, "
-                "or one unit per class",
+                Message.of(
+                    "softmax over a single unit always outputs 1.0: use a sigmoid for a binary output, "
+                    "or one unit per class"
+                ),
                 subject=head,
             )
 

@@ -82,7 +82,7 @@ def nonexistent_loss_api(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL301",
             reference.site,
-            f"{subject} does not exist in {_judged_against(reference)}: {fix}",
+            Message.of(f"{subject} does not exist in {_judged_against(reference)}: {fix}"),
             subject=reference,
         )
 
@@ -165,8 +165,10 @@ def swapped_loss_arguments(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL302",
             first.site,
-            f"{call.loss} gets predictions `{first.spelling}` as {true_slot} and labels "
-            f"`{second.spelling}` as {pred_slot}: swap them ({true_slot} comes first)",
+            Message.of(
+                f"{call.loss} gets predictions `{first.spelling}` as {true_slot} and labels "
+                f"`{second.spelling}` as {pred_slot}: swap them ({true_slot} comes first)"
+            ),
             subject=call,
         )
 
@@ -394,8 +396,10 @@ def unclipped_log_of_predictions(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL305",
             log.site,
-            f"{log.log}({log.argument}) in {log.loss_name} gives -inf/NaN when {log.prediction_name} reaches {log.danger}: "
-            f"clip {log.prediction_name} to [1e-7, 1 - 1e-7] first or add an epsilon",
+            Message.of(
+                f"{log.log}({log.argument}) in {log.loss_name} gives -inf/NaN when {log.prediction_name} reaches {log.danger}: "
+                f"clip {log.prediction_name} to [1e-7, 1 - 1e-7] first or add an epsilon"
+            ),
             subject=log,
         )
 

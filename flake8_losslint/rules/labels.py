@@ -319,7 +319,7 @@ def units_differ_from_classes(facts: Facts) -> Iterator[Finding]:
         if not _classes_mismatch(use):
             continue
         loss, head, labels = use.loss, use.prediction, use.labels
-        assert loss is not None
+        assert loss is not None and head.units is not None  # _classes_mismatch checked both
         site = head.units_site or loss.site
         if site in seen:
             continue
@@ -539,8 +539,10 @@ def mixed_label_encodings(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "LL206",
             labels.odd_site,
-            "label array mixes class ids and one-hot rows: encode every label the same way "
-            "(all class ids or all one-hot rows)",
+            Message.of(
+                "label array mixes class ids and one-hot rows: encode every label the same way "
+                "(all class ids or all one-hot rows)"
+            ),
             subject=use,
         )
 

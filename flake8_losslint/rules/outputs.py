@@ -32,6 +32,7 @@ def _by_position(keys: List[str], names: Sequence[Optional[str]]) -> Optional[di
     in sorted order (dict outputs: both sorted by key); None when the counts differ."""
     if len(keys) != len(names):
         return None
+    # No name is None: _weights_judged matched each to a key.
     return dict(zip(sorted(keys), sorted(names)))  # type: ignore[type-var]
 
 
@@ -41,7 +42,7 @@ def _key_effect(fact: MultiOutputCompile, argument: CompileArgument, key: str) -
     if argument.name != "loss_weights":
         error = "KeyError" if fact.outputs == "dict" and argument.name == "loss" else "ValueError"
         return f"Keras 3 raises {error} at the first fit step"
-    if not _weights_judged(fact) or set(fact.names) <= set(keys):  # type: ignore[arg-type]
+    if not _weights_judged(fact) or set(fact.names) <= set(keys):
         return None  # an extra weight beside one for every output is ignored: harmless
     if fact.outputs != "dict":
         return "Keras 3 raises KeyError at the first fit step"
@@ -205,7 +206,7 @@ def output_without_loss(facts: Facts) -> Iterator[Finding]:
             ]
         elif fact.outputs == "dict" and loss.form == "dict" and fact.named:
             given = {key.key for key in loss.keys}
-            if not given <= set(fact.names):  # type: ignore[arg-type]
+            if not given <= set(fact.names):
                 continue  # a key that names no output: Keras raises (LL108)
             missing = [f"'{name}'" for name in fact.names if name not in given]
         else:
@@ -282,7 +283,7 @@ def loss_weights_dict_with_loss_list(facts: Facts) -> Iterator[Finding]:
         wrong = [
             (key, name)
             for key, name in zip(ordered, fact.names[: len(ordered)])
-            if key != name and written.get(key) != written.get(name)  # type: ignore[arg-type]
+            if key != name and written.get(key) != written.get(name)  # type: ignore[arg-type]  # fact.named
         ]
         if not wrong:
             continue
@@ -343,7 +344,7 @@ def loss_list_on_dict_outputs(facts: Facts) -> Iterator[Finding]:
         if fact.outputs != "dict" or not fact.named or loss is None or loss.form != "list":
             continue
         names = list(fact.names)
-        ordered = sorted(names)  # type: ignore[type-var]
+        ordered = sorted(names)  # type: ignore[type-var]  # no name is None: fact.named
         if loss.length != len(names) or len(set(names)) != len(names) or ordered == names:
             continue
         # The loss meant for names[i] (written i-th) lands on ordered[i].

@@ -45,6 +45,7 @@ def _finding(code: str, facts: Facts, use: TorchLossUse, problem: str, fix: str)
         code,
         use.prediction_site,
         Message.of(
+            # Each rule passes an activation that _WHAT names.
             f"{use.display} {problem}, but its input is {_WHAT[head.activation]}",  # type: ignore[index]
             at("activation", head.activation_site),
             f": {fix}",
@@ -713,6 +714,7 @@ def loss_weight_length_differs(facts: Facts) -> Iterator[Finding]:
         units = use.prediction.units
         if units is None:
             continue
+        allowed: Tuple[int, ...]
         if use.kind in (TORCH_CROSS_ENTROPY, TORCH_NLL):
             name, allowed, per = "weight", (units,), "class"
             error = f"weight tensor should be defined either for all {units} classes or no classes"

@@ -24,7 +24,7 @@ import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import cache, client, probes
 from .text import one_line
@@ -159,7 +159,7 @@ def _runnable(fact: Any) -> Optional[Dict[str, Any]]:
 def _confirm(reports: List[Any], settings: Settings) -> List[Any]:
     limits = client.limits()
     runnable: Optional[Callable[[Any], Optional[Dict[str, Any]]]] = _runnable if settings.user_code else None
-    found = []
+    found: List[Tuple[Any, Optional[Dict[str, Any]]]] = []
     withheld = set()
     for report in reports:
         if not settings.user_code and probes.needs_user_code(report.finding):
@@ -178,14 +178,15 @@ def _confirm(reports: List[Any], settings: Settings) -> List[Any]:
     missing: Dict[str, Dict[str, Any]] = {}
     use_cache = _cache_usable()
     for digest, (_, probe) in zip(keys, found):
-        if digest is None or digest in results or digest in missing:
+        if digest is None or probe is None or digest in results or digest in missing:
             continue
         hit = cache.load(digest) if use_cache else None
         if hit is not None:
             results[digest] = hit
         else:
-            missing[digest] = probe  # type: ignore[assignment]
+            missing[digest] = probe
     deadline = time.monotonic() + limits.file_timeout
+    result: Optional[Dict[str, Any]]  # a fresh answer here; below, None for a finding with no result
     for digest, probe in missing.items():
         try:
             answer = client.run(probe, limits, deadline)

@@ -27,6 +27,7 @@ sample count: widths above ``MAX_UNITS`` and label arrays above
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Dict, Optional, Tuple
 
 
@@ -117,8 +118,8 @@ def build(finding: Any, runnable: Optional[Runnable] = None) -> Optional[Probe]:
         builder = PROBES.get(code)
         probe = builder(subject) if builder is not None else None
         thin = runnable is not None and isinstance(subject, LossUse)
-        if probe is not None and thin and "name" in probe.get("loss", {}):
-            wrapper = runnable(subject)  # type: ignore[misc]  # a thin custom loss around the probed one: run it too
+        if probe is not None and runnable is not None and thin and "name" in probe.get("loss", {}):
+            wrapper = runnable(subject)  # a thin custom loss around the probed one: run it too
             if wrapper is not None:
                 probe["wrapper"] = dict(_user(wrapper), display=_display(wrapper))
         return probe
@@ -590,7 +591,7 @@ def _multi_output(code: str, fact: MultiOutputCompile) -> Optional[Probe]:
 
 
 for _code in ("LL108", "LL109", "LL110", "LL111"):
-    probe_for(_code)(lambda fact, _code=_code: _multi_output(_code, fact))
+    probe_for(_code)(functools.partial(_multi_output, _code))
 
 
 # -- LL209: padding not ignored ------------------------------------------------------------
@@ -615,17 +616,20 @@ def _ll210(use: ClassWeightUse) -> Optional[Probe]:
     labels = use.labels
     if labels is not None and labels.shape is None and labels.padding is not None:
         labels = dataclasses.replace(labels, shape=(12,))  # padded sequences: one id per step, some length
-    if labels is None or labels.shape is None or any(not isinstance(d, int) or d < 1 for d in labels.shape):
+    if labels is None or labels.shape is None:
         return None
-    if labels.encoding == MULTI_HOT and len(labels.shape) == 1:
-        layout, classes = "multi_hot", labels.shape[0]
-    elif len(labels.shape) == 1:
+    shape = [d for d in labels.shape if isinstance(d, int) and d >= 1]
+    if len(shape) != len(labels.shape):
+        return None
+    if labels.encoding == MULTI_HOT and len(shape) == 1:
+        layout, classes = "multi_hot", shape[0]
+    elif len(shape) == 1:
         layout, classes = "steps", use.prediction.units or 5
     else:
-        layout, classes = "rank3", labels.shape[-1]
-    if classes < 2 or classes > 64 or labels.shape[0] > 256:
+        layout, classes = "rank3", shape[-1]
+    if classes < 2 or classes > 64 or shape[0] > 256:
         return None
-    return {"check": "class_weight_labels", "layout": layout, "shape": list(labels.shape), "classes": classes}
+    return {"check": "class_weight_labels", "layout": layout, "shape": shape, "classes": classes}
 
 
 @probe_for("LL211")

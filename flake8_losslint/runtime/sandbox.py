@@ -42,7 +42,7 @@ import resource
 import signal
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
     del sys.path[0]  # the user's imports must not find this package's modules by their short names
@@ -272,7 +272,7 @@ def _inputs(attempt: Dict[str, Any]) -> Any:
         elif encoding == "onehot":
             labels = np.zeros((N, classes), dtype="float32")
             labels[np.arange(N), ids] = 1.0
-        shape = (N, width)
+        shape: Tuple[int, ...] = (N, width)
     elif encoding == "binary":
         labels = (np.arange(N) % 2).astype("float32").reshape(N, 1)
         shape = (N, 1)

@@ -154,7 +154,7 @@ def _labels(spec: Dict[str, Any]) -> Any:
     raise ValueError(f"unknown label encoding {encoding!r}")
 
 
-def _activation_fn(activation: str, via: str) -> Optional[Callable[[Any], Any]]:
+def _activation_fn(activation: Optional[str], via: str) -> Optional[Callable[[Any], Any]]:
     """The activation as the program applies it: a Keras activation (caches logits) or a raw tf.nn op."""
     if activation in (None, "linear"):
         return None
@@ -1197,7 +1197,8 @@ def _clean_outcome(raw: Any) -> Dict[str, Any]:
         value = raw.get("value")
         if isinstance(value, str) and value in ("nan", "inf", "-inf"):
             value = float(value)
-        if type(value) not in (int, float):
+        # From JSON: isinstance with bool ruled out is ``type(value) in (int, float)``.
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ValueError("bad value")
         outcome["value"] = float(value)
         outcome["finite"] = math.isfinite(outcome["value"])
@@ -1410,7 +1411,7 @@ def check_wrapper(probe: Dict[str, Any], result: Result, seconds: float, memory_
     if not outcome["ok"]:
         return failed(f"{name} raises {outcome['error']} where the loss it wraps runs")
     agrees = reference is not None and outcome["finite"] and math.isfinite(reference)
-    if not agrees or not _same(outcome["value"], reference):  # type: ignore[arg-type]
+    if not agrees or reference is None or not _same(outcome["value"], reference):
         wrapped = _num(reference) if reference is not None else "nothing"
         return failed(f"{name} computes {_num(outcome['value'])} where the loss it wraps computes {wrapped}")
     joined = dict(result, evidence=f"{result['evidence']}; {name} itself computes the same as the loss it wraps")

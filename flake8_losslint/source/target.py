@@ -16,6 +16,7 @@ import ast
 import configparser
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -69,8 +70,8 @@ def parse_option(text: str) -> Target:
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        name, equals, version = part.partition("=")
-        name = _DISTRIBUTIONS.get(name.strip().lower().replace("_", "-"))
+        written, equals, version = part.partition("=")
+        name = _DISTRIBUTIONS.get(written.strip().lower().replace("_", "-"))
         version = version.strip()
         if not equals or name is None or not re.fullmatch(r"\d+(\.\d+){0,2}", version):
             raise TargetError(
@@ -175,7 +176,12 @@ def _lines(lines: List[str]) -> List[Tuple[str, str]]:
 
 
 def _pyproject(path: Path) -> List[Tuple[str, str]]:
-    import tomllib  # Python 3.11+; older Pythons read no pyproject pins
+    # Imported here, as the file is rarely there.  Python 3.10 has no tomllib: tomli, a
+    # dependency there, is the same parser (the import used to fail, and the file went unchecked).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
 
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     lines: List[str] = list(data.get("project", {}).get("dependencies", []))
@@ -210,7 +216,7 @@ def _setup_cfg(path: Path) -> List[Tuple[str, str]]:
 def _setup_py(path: Path) -> List[Tuple[str, str]]:
     """String literals of a ``setup(install_requires=[...])`` list."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    lines = []
+    lines: List[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "install_requires" and isinstance(node.value, (ast.List, ast.Tuple)):
             lines.extend(el.value for el in node.value.elts if isinstance(el, ast.Constant) and isinstance(el.value, str))

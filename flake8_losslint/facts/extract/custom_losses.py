@@ -230,13 +230,13 @@ class _Extractor:
         for statement, guarded in self.collected.import_froms:
             if guarded or statement.relative or statement.module is None:
                 continue
-            module = dotted_name(statement.module)
-            if module not in covered or isinstance(statement.names, cst.ImportStar):
+            source = dotted_name(statement.module)
+            if source is None or source not in covered or isinstance(statement.names, cst.ImportStar):
                 continue
             for alias in statement.names:
                 if isinstance(alias.name, cst.Name) and not alias.name.value.startswith("_"):
                     name = alias.name.value
-                    yield ApiReference(module, name, f"from {module} import {name}", Site(alias), imported=True)
+                    yield ApiReference(source, name, f"from {source} import {name}", Site(alias), imported=True)
 
     def _judged(self, reference: ApiReference) -> ApiReference:
         """The reference with what the name lists of the file's target versions say of it."""
@@ -408,7 +408,7 @@ class _Extractor:
                 loss.name, code(call.func), code(arg.value), loss.pred_param, danger, Site(call), self._runnable(loss.scope)
             )
 
-    def _raw_prediction(self, expr: cst.BaseExpression, ctx: Ctx, loss: _CustomLoss, depth: int) -> Optional[str]:
+    def _raw_prediction(self, expr: cst.CSTNode, ctx: Ctx, loss: _CustomLoss, depth: int) -> Optional[str]:
         """If ``expr`` is y_pred (or ``1 - y_pred``) with nothing that keeps it off 0:
         the value of y_pred that makes it 0 ("0" or "1")."""
         if depth > _MAX_FLOW:
@@ -419,7 +419,7 @@ class _Extractor:
             found = self._local_value(expr.value, ctx) if ctx.scope is loss.scope else None
             if found is None:
                 return None
-            return self._raw_prediction(found[0], found[1], loss, depth + 1)  # type: ignore[arg-type]
+            return self._raw_prediction(found[0], found[1], loss, depth + 1)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract):
             left = self.evaluator.value(expr.left, ctx)
             if not (isinstance(left, Const) and left.value == 1 and not isinstance(left.value, bool)):
@@ -446,7 +446,7 @@ class _Extractor:
                     loss.name, display, Site(call), loss.subclass, weights[0], weights[1], self._runnable(loss.scope)
                 )
 
-    def _scalar_reducer(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> Optional[Tuple[cst.Call, str]]:
+    def _scalar_reducer(self, expr: cst.CSTNode, ctx: Ctx, depth: int) -> Optional[Tuple[cst.Call, str]]:
         """The no-axis reduction ``expr`` is built from, if ``expr`` is surely a scalar."""
         if depth > _MAX_FLOW:
             return None
@@ -469,8 +469,8 @@ class _Extractor:
                 sides.append(found)
             return sides[0] if sides else None
         if isinstance(expr, cst.Name):
-            found = self._local_value(expr.value, ctx)
-            return self._scalar_reducer(found[0], found[1], depth + 1) if found else None  # type: ignore[arg-type]
+            bound = self._local_value(expr.value, ctx)
+            return self._scalar_reducer(bound[0], bound[1], depth + 1) if bound else None
         return None
 
     def _weighted_fit(self, loss: _CustomLoss) -> Tuple[Optional[Site], Optional[str]]:
@@ -504,6 +504,7 @@ class _Extractor:
             callee = self.evaluator.value(call.func, ctx)
             if isinstance(callee, LibRef) and callee.qualname in _INNER_LOSS_FUNCTIONS:
                 rule = _INNER_LOSS_FUNCTIONS[callee.qualname]
+                slots: Tuple[Tuple[int, Tuple[str, ...]], ...]
                 if callee.qualname.startswith("tensorflow.nn."):
                     slots = ((0, ("labels",)), (1, ("logits",)))
                 else:
@@ -525,7 +526,7 @@ class _Extractor:
                 code(call.func), rule, labels, predictions, Site(labels_arg), Site(call), self._runnable(loss.scope)
             )
 
-    def _rank(self, expr: cst.BaseExpression, ctx: Ctx, loss: _CustomLoss, depth: int) -> Rank:
+    def _rank(self, expr: cst.CSTNode, ctx: Ctx, loss: _CustomLoss, depth: int) -> Rank:
         unknown = Rank()
         if depth > _MAX_FLOW or ctx.scope is not loss.scope:
             return unknown
@@ -533,7 +534,7 @@ class _Extractor:
             if expr.value in (loss.true_param, loss.pred_param) and self._is_param(expr.value, ctx, loss):
                 return Rank(base=expr.value)
             found = self._local_value(expr.value, ctx)
-            return self._rank(found[0], found[1], loss, depth + 1) if found else unknown  # type: ignore[arg-type]
+            return self._rank(found[0], found[1], loss, depth + 1) if found else unknown
         if isinstance(expr, cst.BinaryOperation):
             for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
                 if self._is_number(other, ctx, 0):
@@ -635,13 +636,13 @@ class _Extractor:
                 return self._identifier(arg.value, ctx, depth + 1) if arg is not None else None
         return None
 
-    def _from_model(self, expr: cst.BaseExpression, ctx: Ctx, depth: int) -> bool:
+    def _from_model(self, expr: cst.CSTNode, ctx: Ctx, depth: int) -> bool:
         """The value is what a model computed: ``model(x)``, ``model.predict(x)``, or a name bound to one."""
         if depth > _MAX_FLOW:
             return False
         if isinstance(expr, cst.Name):
             found = self._local_value(expr.value, ctx)
-            return found is not None and self._from_model(found[0], found[1], depth + 1)  # type: ignore[arg-type]
+            return found is not None and self._from_model(found[0], found[1], depth + 1)
         if not isinstance(expr, cst.Call):
             return False
         func = expr.func
@@ -686,9 +687,9 @@ def _loss_expressions(expr: cst.BaseExpression) -> Iterable[cst.BaseExpression]:
             if isinstance(element, cst.Element):
                 yield element.value
     elif isinstance(expr, cst.Dict):
-        for element in expr.elements:
-            if isinstance(element, cst.DictElement):
-                yield element.value
+        for entry in expr.elements:
+            if isinstance(entry, cst.DictElement):
+                yield entry.value
     else:
         yield expr
 

@@ -138,7 +138,7 @@ def _head_uses(ev: Evaluator, model: "kd.MultiModel", loss: cst.BaseExpression, 
     mapping = keras.compile_mapping(loss, ctx, losses=True)
     outputs = model.outputs
     entries = keras.entry_for_outputs(outputs, mapping) if mapping is not None and outputs is not None else None
-    if entries is None:
+    if entries is None or outputs is None:
         return []
     uses = []
     for head, entry in zip(outputs.heads, entries):

@@ -10,6 +10,7 @@ are is the labels domain's answer (``interp/domains/labels.py``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -76,7 +77,7 @@ def extract(ev: Evaluator) -> Dict[str, tuple]:
     for site in ev.calls:
         func = site.node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "fit":
-            weights.extend(on_every_path(ev, site.ctx, lambda c, call=site.node: _class_weight_use(ev, call, c)))
+            weights.extend(on_every_path(ev, site.ctx, functools.partial(_class_weight_use, ev, site.node)))
     return {
         "label_uses": tuple(uses),
         "placeholder_feeds": tuple(_placeholder_feeds(feeds, judged)),
@@ -184,24 +185,32 @@ def _class_weight_use(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Optional[Class
 def _weights(ev: Evaluator, call: cst.Call, ctx: Ctx) -> Tuple[bool, Optional[ClassWeights]]:
     """Whether a training call weighs samples (``sample_weight=``, or ``**kwargs`` that may),
     and the ``class_weight=`` it gives."""
-    method = call.func.attr.value  # type: ignore[attr-defined]
+    func = call.func
+    assert isinstance(func, cst.Attribute)  # both callers take ``model.fit(...)``-style calls
+    method = func.attr.value
     places = WEIGHT_ARGUMENTS.get(method, {})
     starred = any(arg.star == "**" for arg in call.args)
     sample = "sample_weight" in places and argument(call, places["sample_weight"], "sample_weight") is not None
     found = argument(call, places["class_weight"], "class_weight") if "class_weight" in places else None
     if found is None or (isinstance(found.value, cst.Name) and found.value.value == "None"):
         return sample or starred, None
-    literal = isinstance(found.value, cst.Dict) and all(
-        isinstance(element, cst.DictElement) and isinstance(ev.value(element.key, ctx), Const)
-        for element in found.value.elements
-    )
-    keys: Tuple[Tuple[object, Site], ...] = ()
-    if literal:
-        keys = tuple(
-            (ev.value(element.key, ctx).value, Site(element.key))  # type: ignore[attr-defined, union-attr]
-            for element in found.value.elements  # type: ignore[union-attr]
-        )
-    return sample or starred, ClassWeights(Site(found.value), keys, literal, ev.domain("keras").keras3())
+    keys = _constant_keys(ev, found.value, ctx)
+    return sample or starred, ClassWeights(Site(found.value), keys or (), keys is not None, ev.domain("keras").keras3())
+
+
+def _constant_keys(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[Tuple[object, Site], ...]]:
+    """The keys of a dict literal, each with where it is written, when every key is a constant."""
+    if not isinstance(node, cst.Dict):
+        return None
+    keys: List[Tuple[object, Site]] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        key = ev.value(element.key, ctx)
+        if not isinstance(key, Const):
+            return None
+        keys.append((key.value, Site(element.key)))
+    return tuple(keys)
 
 
 def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -> List[LabelUse]:
@@ -216,7 +225,7 @@ def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -
     entries = keras.entry_for_outputs(outputs, compiled.mapping)
     y_arg = argument(call, 1, "y")
     found = keras.literal(y_arg.value, ctx) if y_arg is not None and entries is not None else None
-    if found is None:
+    if found is None or entries is None:
         return []
     literal, at = found
     nodes: List[Optional[cst.BaseExpression]] = []
@@ -225,21 +234,23 @@ def _head_fit_uses(ev: Evaluator, model: MultiModel, call: cst.Call, ctx: Ctx) -
             return []
         given: Dict[str, cst.BaseExpression] = {}
         for element in literal.elements:
-            key = ev.value(element.key, at) if isinstance(element, cst.DictElement) else None
-            if key is None or not (isinstance(key, Const) and isinstance(key.value, str)):
+            if not isinstance(element, cst.DictElement):
                 return []
-            given[key.value] = element.value  # type: ignore[union-attr]
-        nodes = [given.get(name) for name in outputs.keys]  # type: ignore[arg-type]
-    elif outputs.form != "dict" and len(literal.elements) == len(outputs.heads):  # type: ignore[union-attr]
-        if any(isinstance(element, cst.StarredElement) for element in literal.elements):  # type: ignore[union-attr]
+            key = ev.value(element.key, at)
+            if not (isinstance(key, Const) and isinstance(key.value, str)):
+                return []
+            given[key.value] = element.value
+        nodes = [given.get(name) for name in outputs.keys if name is not None]  # all of them: outputs.named
+    elif outputs.form != "dict" and len(literal.elements) == len(outputs.heads):
+        if any(isinstance(element, cst.StarredElement) for element in literal.elements):
             return []
-        nodes = [element.value for element in literal.elements]  # type: ignore[union-attr]
+        nodes = [element.value for element in literal.elements]
     else:
         return []
     x_arg = argument(call, 0, "x")
     features = ld.labels_of(ev, x_arg.value, ctx) if x_arg is not None else None
     uses = []
-    for head, entry, node in zip(outputs.heads, entries, nodes):  # type: ignore[arg-type]
+    for head, entry, node in zip(outputs.heads, entries, nodes):
         if entry is None or node is None:
             continue
         labels = ld.labels_of(ev, node, at)
@@ -320,7 +331,7 @@ def _feeds(ev: Evaluator) -> List[Feed]:
     found: List[Feed] = []
     for site in ev.calls:
         if _feed_dict(ev, site.node, site.ctx) is not None:
-            found.extend(on_every_path(ev, site.ctx, lambda c, node=site.node: _fed(ev, node, c)))
+            found.extend(on_every_path(ev, site.ctx, functools.partial(_fed, ev, site.node)))
     return found
 
 

@@ -72,5 +72,6 @@ def _argument(ev: Evaluator, keras: "kd.KerasDomain", name: str, node: cst.BaseE
         return CompileArgument(name, "list", Site(node), length=len(mapping.entries), empty=empty, values=values)
     if any(entry.key is None or entry.key_site is None for entry in mapping.entries):
         return CompileArgument(name, "other", Site(node))
+    # No key or key site is None: checked above.
     keys = tuple(CompileKey(entry.key, entry.key_site) for entry in mapping.entries)  # type: ignore[arg-type]
     return CompileArgument(name, "dict", Site(node), keys=keys, empty=empty, values=values)

@@ -25,6 +25,7 @@ def on_every_path(ev: Evaluator, ctx: Ctx, facts_at: Callable[[Ctx], Union[None,
             if fact in plain:
                 continue
             if call is not None:
+                # Every fact collected here is a dataclass with a called_from field.
                 fact = replace(fact, called_from=call)  # type: ignore[type-var]
             if fact not in found:
                 found.append(fact)

@@ -48,7 +48,7 @@ def _mixed_policy(ev: Evaluator) -> Optional[MixedPolicy]:
         name = keras.policy_name(arg.value, site.ctx) if arg is not None else None
         if name not in kd.MIXED_POLICIES:
             return None  # float32 somewhere, or a policy not known: which one holds is not certain
-        found.append(MixedPolicy(name, Site(site.node)))  # type: ignore[arg-type]
+        found.append(MixedPolicy(name, Site(site.node)))
     if not found or len({p.policy for p in found}) != 1 or not keras.keras3():
         return None
     return found[0]

@@ -108,6 +108,7 @@ class Cutter:
                 target = _constant_target(small)
                 if target is None or target not in wanted:
                     continue
+                # _constant_target named an assignment with a value.
                 value = _literal(self.module, small.value)  # type: ignore[attr-defined]
                 if value is None:
                     continue

@@ -171,7 +171,7 @@ def _combined(tensorflow_generation: str, keras_generation: str) -> "ApiNames":
 @lru_cache(maxsize=None)
 def _read(generation: str) -> dict:
     data_file = f"api_names_{generation}.json"
-    text = resources.files("flake8_losslint").joinpath("data", data_file).read_text(encoding="utf-8")
+    text = resources.files("flake8_losslint").joinpath("data").joinpath(data_file).read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -377,6 +377,12 @@ class Mapping:
         return None
 
 
+def _method(site: CallSite) -> str:
+    """The method an in-place change calls (``KerasDomain.changes`` keeps ``name.method(...)`` only)."""
+    func = site.node.func
+    return func.attr.value if isinstance(func, cst.Attribute) else ""
+
+
 class KerasDomain(Domain):
     name = "keras"
     checked_against = CHECKED_AGAINST
@@ -473,7 +479,7 @@ class KerasDomain(Domain):
         return None
 
     def rebound(self, name: str, value: Value, binding: Binding, use: Ctx) -> Value:
-        if type(value) not in (Model, MultiModel):
+        if not (type(value) is Model or type(value) is MultiModel):
             return value  # PyTorch models (a subclass) are not compiled
         window = self._window(name, binding, use)
         if value.sequential:
@@ -529,7 +535,7 @@ class KerasDomain(Domain):
         """The compile that surely ran last before ``use`` (UNKNOWN loss when two may have)."""
         live: List[CallSite] = []
         for site in window:
-            if site.node.func.attr.value != "compile":  # type: ignore[union-attr]
+            if _method(site) != "compile":
                 continue
             if within(site.ctx.path, use.path):
                 live = [site]
@@ -551,10 +557,10 @@ class KerasDomain(Domain):
         head = model.head
         changed = False
         for site in window:
-            if site.node.func.attr.value == "compile":  # type: ignore[union-attr]
+            if _method(site) == "compile":
                 continue
             changed = True
-            if site.node.func.attr.value == "pop" or not within(site.ctx.path, use.path):  # type: ignore[union-attr]
+            if _method(site) == "pop" or not within(site.ctx.path, use.path):
                 head = UNKNOWN_HEAD
                 continue
             arg = argument(site.node, 0, "layer")
@@ -645,7 +651,7 @@ class KerasDomain(Domain):
         text = arg.value.evaluated_value
         return text if isinstance(text, str) else None
 
-    def literal(self, node: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[cst.BaseExpression, Ctx]]:
+    def literal(self, node: cst.BaseExpression, ctx: Ctx) -> Optional[Tuple[Union[cst.List, cst.Tuple, cst.Dict], Ctx]]:
         """A list, tuple or dict literal written at ``node`` or bound, once, to the name ``node``
         (and nothing assigned into it later), with where it is evaluated."""
         if isinstance(node, (cst.List, cst.Tuple, cst.Dict)):
@@ -662,7 +668,7 @@ class KerasDomain(Domain):
             return None
         if isinstance(bindings[0].value, cst.Dict) and node.value in self.ev.receivers(_DICT_CHANGES):
             return None  # ``outputs.update(...)``: more than the literal
-        return bindings[0].value, in_env(bindings[0].ctx, ctx.env)  # type: ignore[return-value]
+        return bindings[0].value, in_env(bindings[0].ctx, ctx.env)
 
     def _outputs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> Optional[Outputs]:
         """The outputs of ``Model(inputs, outputs)`` when there are several, each evaluated."""
@@ -717,10 +723,10 @@ class KerasDomain(Domain):
             return None
         if isinstance(node, cst.Name) and node.value in self.ev.receivers(_LIST_CHANGES):
             return None
-        for element in literal.elements:
-            spec = self.loss_of(element.value, at) if losses else None
-            value = self.ev.value(element.value, at)
-            entries.append(MapEntry(None, None, value, Site(element.value), spec, source_text(element.value, 40)))
+        for item in literal.elements:
+            spec = self.loss_of(item.value, at) if losses else None
+            value = self.ev.value(item.value, at)
+            entries.append(MapEntry(None, None, value, Site(item.value), spec, source_text(item.value, 40)))
         return Mapping("list", tuple(entries), Site(node))
 
     def entry_for_outputs(self, outputs: Outputs, mapping: Mapping) -> Optional[Tuple[Optional[MapEntry], ...]]:
@@ -735,18 +741,19 @@ class KerasDomain(Domain):
             if outputs.form == "dict":
                 if not outputs.named or not self.keras3() or len(set(outputs.keys)) != count:
                     return None
-                order = sorted(outputs.keys)  # type: ignore[type-var]
-                by_key = dict(zip(order, mapping.entries))
-                return tuple(by_key.get(key) for key in outputs.keys)  # type: ignore[arg-type]
+                keys = [key for key in outputs.keys if key is not None]  # all of them: outputs.named
+                by_key = dict(zip(sorted(keys), mapping.entries))
+                return tuple(by_key.get(key) for key in keys)
             return tuple(mapping.entries) + (None,) * (count - len(mapping.entries))
         if not outputs.named or any(entry.key is None for entry in mapping.entries):
             return None
-        if not {entry.key for entry in mapping.entries} <= set(outputs.keys):  # type: ignore[arg-type]
+        if not {entry.key for entry in mapping.entries} <= set(outputs.keys):
             return None  # a key that names no output: Keras raises (LL108)
         if outputs.form == "dict" and not self.keras3():
             return None  # Keras 2 maps dict outputs otherwise (its dict keys are layer names)
         if outputs.form != "dict" and len(mapping.entries) != count:
             return None  # Keras 3 raises on a partial dict for list outputs
+        # No key is None: outputs.named.
         return tuple(mapping.get(key) for key in outputs.keys)  # type: ignore[arg-type]
 
     def keras3(self) -> bool:
@@ -765,8 +772,8 @@ class KerasDomain(Domain):
         value = self.ev.value(node, ctx)
         if isinstance(value, Const) and isinstance(value.value, str):
             return value.value
-        if isinstance(node, cst.Call) and isinstance(self.ev.value(node.func, ctx), LibRef):
-            if self.ev.value(node.func, ctx).qualname in POLICY_CLASSES:  # type: ignore[attr-defined]
+        if isinstance(node, cst.Call) and isinstance(callee := self.ev.value(node.func, ctx), LibRef):
+            if callee.qualname in POLICY_CLASSES:
                 arg = argument(node, 0, "name")
                 inner = self.ev.value(arg.value, ctx) if arg is not None else UNKNOWN
                 if isinstance(inner, Const) and isinstance(inner.value, str):
@@ -777,11 +784,11 @@ class KerasDomain(Domain):
     def loss_spec(self, kind: LossKind, node: cst.Call, index: int, ctx: Ctx, site_node: cst.CSTNode) -> LossSpec:
         """The spec of a loss class constructed (or a loss function called) by ``node``."""
         arguments = []
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value in LOSS_ARGUMENTS:
-                value = self.ev.value(arg.value, ctx)
+        for given in node.args:
+            if given.keyword is not None and given.keyword.value in LOSS_ARGUMENTS:
+                value = self.ev.value(given.value, ctx)
                 literal = value.value if isinstance(value, Const) else NOT_LITERAL
-                arguments.append((arg.keyword.value, literal))
+                arguments.append((given.keyword.value, literal))
         arg = argument(node, index, "from_logits")
         if arg is None:
             return LossSpec(kind.family, False, kind.display, Site(site_node), arguments=tuple(arguments))
@@ -811,7 +818,7 @@ class KerasDomain(Domain):
         one known crossentropy called on the untouched ``y_pred`` parameter."""
         scope = function.scope
         node = scope.node
-        params = getattr(getattr(node, "params", None), "params", ())
+        params: Sequence[cst.Param] = getattr(getattr(node, "params", None), "params", ())
         if len(params) < 2 or not scope.returns:
             return None
         y_pred = params[1].name.value

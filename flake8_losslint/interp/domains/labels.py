@@ -24,7 +24,7 @@ scikit-learn 1.9, pandas 3.1 and torch 2.13/2.14 (``scripts/check_feed_facts.py`
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -529,7 +529,8 @@ def _padded(ev: Evaluator, qualname: str, node: cst.Call, ctx: Ctx) -> Value:
     keyword, position, default = _PADDERS[qualname]
     arg = argument(node, position, keyword)
     value = ev.value(arg.value, ctx) if arg is not None else Const(default)
-    if not (isinstance(value, Const) and type(value.value) in (int, float)):
+    # Const holds literals only, so this is ``type(...) in (int, float)`` in a form mypy narrows.
+    if not (isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool)):
         return UNKNOWN
     dtype = "int" if qualname.endswith("pad_sequences") and argument(node, 2, "dtype") is None else None
     return Array(Labels(None, short_name(qualname), Site(node), dtype=dtype, padding=value.value))
@@ -767,7 +768,7 @@ def _rows(ev: Evaluator, base: Value, part: cst.Slice, node: cst.Subscript, ctx:
         return UNKNOWN
     if not isinstance(base, Array):
         return UNKNOWN
-    bounds = []
+    bounds: List[Optional[int]] = []
     for bound in (part.lower, part.upper, part.step):
         if bound is None:
             bounds.append(None)
@@ -803,7 +804,7 @@ def _loop_element(ev: Evaluator, iterable: cst.CSTNode, unpack: Tuple[int, ...],
         if unpack[:1] != (1,):
             return UNKNOWN
         iterable, unpack = iterable.args[0].value, unpack[1:]
-    data = resolve(ev, iterable, ctx)  # type: ignore[arg-type]
+    data = resolve(ev, iterable, ctx)  # type: ignore[arg-type]  # a for loop's iterable: an expression
     if not isinstance(data, Dataset):
         return UNKNOWN
     element: Value = Seq((data.features, data.labels))
@@ -829,12 +830,13 @@ def _given(ev: Evaluator, node: cst.BaseExpression, ctx: Ctx) -> loader_table.Gi
     length = distinct = top = samples = None
     if isinstance(value, Seq) and value.items and not _mutated(ev, node):
         length = samples = len(value.items)
-        ints = [_int(item) for item in value.items]
-        if all(i is not None for i in ints):
+        ints = [i for i in (_int(item) for item in value.items) if i is not None]
+        consts = [item for item in value.items if isinstance(item, Const)]
+        if len(ints) == len(value.items):
             distinct = len(set(ints))
-            top = max(ints) + 1  # type: ignore[type-var]
-        elif all(isinstance(item, Const) for item in value.items):
-            distinct = len({item.value for item in value.items})  # type: ignore[attr-defined]
+            top = max(ints) + 1
+        elif len(consts) == len(value.items):
+            distinct = len({item.value for item in consts})
     if isinstance(value, Array):
         labels = value.labels
         samples = labels.samples
@@ -949,9 +951,9 @@ class _Build:
             return NamedSeq(items, tuple(fields)) if fields else Seq(items)
         if "mapping" in tree:
             mapping = tree["mapping"]
-            items = tuple((key, self.node(value)) for key, value in mapping.items() if key != "*")
+            entries = tuple((key, self.node(value)) for key, value in mapping.items() if key != "*")
             default = self.node(mapping["*"]) if "*" in mapping else UNKNOWN
-            return Record(items, default, bool(tree.get("attributes")))
+            return Record(entries, default, bool(tree.get("attributes")))
         if "list" in tree:
             if self.list_length is None:
                 return UNKNOWN
@@ -1004,7 +1006,7 @@ class _Build:
                 num_classes=classes if encoding in (INTEGER, ONE_HOT, MULTI_HOT) else None,
                 samples=leaf.get("samples") if isinstance(leaf.get("samples"), int) else None,
                 samples_site=self.counted_at if isinstance(leaf.get("samples"), int) else None,
-                value_range=tuple(value_range) if value_range else None,  # type: ignore[arg-type]
+                value_range=tuple(value_range) if value_range else None,
                 shape=self.shape(leaf, classes),
                 dtype=_leaf_dtype(leaf.get("dtype")),
             )
@@ -1249,12 +1251,12 @@ def _concatenate(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     for other in parts[1:]:
         if (other.encoding, other.num_classes, other.shape) != (first.encoding, first.num_classes, first.shape):
             return UNKNOWN
-    counts = [p.samples for p in parts]
-    samples = sum(counts) if all(c is not None for c in counts) else None  # type: ignore[misc]
-    ranges = [p.value_range for p in parts]
+    counts = [p.samples for p in parts if p.samples is not None]
+    samples = sum(counts) if len(counts) == len(parts) else None
+    ranges = [p.value_range for p in parts if p.value_range is not None]
     value_range = None
-    if all(r is not None for r in ranges):
-        value_range = (min(r[0] for r in ranges), max(r[1] for r in ranges))  # type: ignore[index]
+    if len(ranges) == len(parts):
+        value_range = (min(r[0] for r in ranges), max(r[1] for r in ranges))
     site = Site(node)
     return Array(replace(first, samples=samples, samples_site=site if samples is not None else None,
                          value_range=value_range))
@@ -1275,7 +1277,7 @@ def _placeholder(ev: Evaluator, node: cst.Call, ctx: Ctx) -> Value:
     if arg is not None:
         value = ev.value(arg.value, ctx)
         if isinstance(value, Seq) and all(isinstance(item, Const) for item in value.items):
-            items = [item.value for item in value.items]  # type: ignore[attr-defined]
+            items = [item.value for item in value.items]  # type: ignore[attr-defined]  # all Consts: checked above
             if all(item is None or type(item) is int for item in items):
                 shape = tuple(items)
     return Placeholder(Site(node), shape)
@@ -1312,11 +1314,11 @@ def _dataset_map(ev: Evaluator, dataset: Dataset, node: cst.Call, ctx: Ctx) -> V
         if qualname in _CASTS:
             return Dataset(features, dataset.labels)
         if qualname in _ONE_HOT_OPS and not _mentions(y_out.args[1:], params):
-            index, names, axis_index = _ONE_HOT_OPS[qualname]  # type: ignore[index]
+            index, names, axis_index = _ONE_HOT_OPS[qualname]
             if argument(y_out, axis_index, "axis") is not None:
                 return Dataset(features, UNKNOWN)
             count, _ = _int_arg(ev, y_out, index, names, ctx)
-            return Dataset(features, _one_hot(count, Site(y_out), None, short_name(qualname)))  # type: ignore[arg-type]
+            return Dataset(features, _one_hot(count, Site(y_out), None, short_name(qualname)))
     return Dataset(features, UNKNOWN)
 
 
@@ -1343,12 +1345,12 @@ def _mutated(ev: Evaluator, node: cst.BaseExpression) -> bool:
 
 
 # -- literal label arrays -------------------------------------------------------------
-def _number(node: cst.BaseExpression) -> Optional[float]:
+def _number(node: cst.BaseExpression) -> Optional[Union[int, float]]:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         inner = _number(node.expression)
         return -inner if inner is not None else None
     if isinstance(node, (cst.Integer, cst.Float)):
-        return node.evaluated_value  # type: ignore[return-value]
+        return node.evaluated_value
     return None
 
 
@@ -1375,7 +1377,7 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
     if any(isinstance(el, cst.StarredElement) for el in node.elements):
         return None
     scalars: List[cst.BaseExpression] = []
-    rows: List[cst.BaseExpression] = []
+    rows: List[Union[cst.List, cst.Tuple]] = []
     for element in node.elements:
         value = element.value
         if isinstance(value, (cst.List, cst.Tuple)):
@@ -1390,11 +1392,10 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
         return Array(Labels(MIXED, "the literal labels", site, samples=samples, samples_site=site,
                             odd_site=Site(odd), literal=_numbers(node), container=container))
     if scalars:
-        numbers = [_number(s) for s in scalars]
-        if not all(isinstance(n, int) for n in numbers):
+        ints = [n for n in (_number(s) for s in scalars) if isinstance(n, int)]
+        if len(ints) != len(scalars):
             return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site, shape=(),
                                 dtype="float"))
-        ints = [int(n) for n in numbers]  # type: ignore[arg-type]
         if len(ints) > 1 and set(ints) <= {0, 1} and ints.count(1) == 1:
             # [0, 0, 1]: class ids, or one one-hot row (``cce(y_true=[0, 0, 1], ...)``): not known
             return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site))
@@ -1402,11 +1403,13 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
                             value_range=(min(ints), max(ints)), shape=(), dtype="int"))
     widths = set()
     one_hot = True
+    table: List[List[Union[int, float]]] = []
     for row in rows:
-        assert isinstance(row, (cst.List, cst.Tuple))
-        cells = [_number(el.value) if not isinstance(el, cst.StarredElement) else None for el in row.elements]
-        if any(c is None for c in cells):
+        numbers = [_number(el.value) if not isinstance(el, cst.StarredElement) else None for el in row.elements]
+        cells = [c for c in numbers if c is not None]
+        if len(cells) != len(numbers):
             return None
+        table.append(cells)
         widths.add(len(cells))
         if len(cells) == 1 and isinstance(cells[0], int):
             continue  # a column of class ids: [[0], [2]]
@@ -1418,7 +1421,7 @@ def _literal(node: cst.BaseExpression, site: Site, container: Optional[str] = "l
     if not one_hot:
         return Array(Labels(None, "the literal array", site, samples=samples, samples_site=site, shape=(width,)))
     if width == 1:
-        ints = [int(_number(r.elements[0].value)) for r in rows]  # type: ignore[union-attr,arg-type]
+        ints = [int(entry[0]) for entry in table]
         return Array(Labels(INTEGER, "the literal labels", site, samples=samples, samples_site=site,
                             value_range=(min(ints), max(ints)), shape=(1,), dtype="int"))
     return Array(Labels(ONE_HOT, "the literal one-hot rows", site, num_classes=width, samples=samples,

@@ -28,7 +28,7 @@ def _load() -> Dict[str, Any]:
     """The table, read once, with every entry reachable by its name and its aliases."""
     global _TABLE
     if _TABLE is None:
-        text = resources.files("flake8_losslint").joinpath("data", "loaders.json").read_text(encoding="utf-8")
+        text = resources.files("flake8_losslint").joinpath("data").joinpath("loaders.json").read_text(encoding="utf-8")
         table = json.loads(text)
         for name, entry in table["loaders"].items():
             for alias in [name] + list(entry.get("aliases", [])):

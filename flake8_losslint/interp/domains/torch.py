@@ -383,6 +383,7 @@ class TorchDomain(Domain):
         method = info.methods.get(name) if info is not None else None
         if info is None or method is None or name in info.attributes or not self._is_module_class(info, 0):
             return None
+        # A method's scope node is its FunctionDef.
         if id(info.node) in self.ev.derived_classes() or method.node.decorators:  # type: ignore[attr-defined]
             return UNKNOWN  # overridden in a subclass, or wrapped by a decorator
         return self._returned(method)
