@@ -15,7 +15,7 @@ from .facts.extract import extract
 from .interp.project import Project
 from .report import LineMap, Positions, Report, resolve
 from .rules import run_rules
-from .source.guard import check_parsable, gc_paused
+from .source.guard import TooComplex, check_parsable, gc_paused
 from .source.prefilter import worth_parsing
 from .source.target import NONE, Target, installed, pinned
 
@@ -79,7 +79,17 @@ def analyze_notebook(
 def parse(source: str) -> cst.Module:
     """LibCST's parse, behind the guard: raises rather than let LibCST crash the process."""
     check_parsable(source)
-    return cst.parse_module(source)
+    try:
+        return cst.parse_module(source)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _too_deep() -> TooComplex:
+    # LibCST nests what Python keeps flat: 1,000 strings concatenated by being
+    # written side by side are one constant to ``ast`` and a chain 1,000 deep here,
+    # deeper than a recursive walk of the tree can go.
+    return TooComplex("its syntax tree nests deeper than the analysis can follow")
 
 
 def analyze_module(
@@ -117,6 +127,9 @@ def examine(
     Arguments as for ``analyze``."""
     project = Project(path) if path else None
     given = target if target is not None and target.known else (pinned(path) if path else NONE)
-    facts = extract(module, project, given, installed())
-    reports = resolve(run_rules(facts), Positions(module), line_map, path)
+    try:
+        facts = extract(module, project, given, installed())
+        reports = resolve(run_rules(facts), Positions(module), line_map, path)
+    except RecursionError:
+        raise _too_deep() from None
     return Analysis(facts, reports, tuple(dict.fromkeys(project.read)) if project is not None else ())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -90,7 +91,19 @@ def test_every_installed_file_through_the_plugin_and_the_engine() -> None:
     assert not unexpected, unexpected[:20]
 
 
+PER_FILE_SECONDS = 60  # the slowest installed file takes about 8 s
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _too_slow(*_: object) -> None:
+    raise _TooSlow(f"still analysing after {PER_FILE_SECONDS} s")
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM")
 def test_installed_files_parsed_and_analysed_whatever_they_import() -> None:
     """Most installed files have no ML import and are never parsed; here the
     prefilter is bypassed so that the collector and evaluator see thousands of
@@ -112,6 +125,9 @@ def test_installed_files_parsed_and_analysed_whatever_they_import() -> None:
             ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue  # flake8 reports E999 and never calls a tree plugin
+        # A file the analysis never ends on is a failure with its name, not a hung run.
+        signal.signal(signal.SIGALRM, _too_slow)
+        signal.alarm(PER_FILE_SECONDS)
         try:
             reports = _forced(source)
         except EXPECTED_FAILURES:
@@ -120,6 +136,8 @@ def test_installed_files_parsed_and_analysed_whatever_they_import() -> None:
             unexpected.append((str(path), repr(error)))
         else:
             assert reports == sorted(reports)
+        finally:
+            signal.alarm(0)
         analysed += 1
     assert not unexpected, unexpected[:20]
     assert analysed >= 100, f"only {analysed} files analysed within {budget}s"
@@ -436,6 +454,66 @@ def test_a_long_subscript_chain_is_refused_before_libcst_crawls_through_it() -> 
         analyze(ML_HEADER + "x = a" + "[0]" * 2000 + "\n")
     assert time.process_time() - start < 2
     assert analyze(ML_HEADER + "x = a" + "[0]" * 100 + "\n") == []
+
+
+def test_strings_concatenated_deeper_than_a_walk_goes_are_refused_and_said(capsys: pytest.CaptureFixture) -> None:
+    """Regression: 1,500 strings written side by side (one constant to Python, a
+    chain 1,500 deep to LibCST) raised RecursionError, which the plugin swallowed."""
+    source = ML_HEADER + "x = (\n" + "    'a'\n" * 1500 + ")\n" + FINDING
+    with pytest.raises(TooComplex, match="nests deeper"):
+        analyze(source)
+    assert _plugin(source.splitlines(keepends=True), "deep.py") == []
+    assert "flake8-losslint: deep.py not checked: its syntax tree nests deeper" in capsys.readouterr().err
+
+
+# Calls whose arguments grow on every level: each call is a new calling context.
+_GROWING_CALLS = {
+    # scipy's own tests: the list doubles on each of 120 levels.
+    "doubling": "def nest(x, k):\n    if k == 0:\n        return x\n    return nest([x, x], k - 1)\n"
+    "y = nest(1, 120)\n",
+    "chain": "".join(
+        f"def f{i}(x):\n    if x:\n        return f{i + 1}([x, x])\n    return f{i + 1}((x, x, x))\n"
+        for i in range(100)
+    )
+    + "def f100(x):\n    return x\ny = f0(1)\n",
+    # Eight call sites per function, forty functions deep: 8**40 calling contexts.
+    "fan_out": "".join(
+        f"def f{i}(a, b):\n"
+        + "".join(f"    if a == {j}:\n        return f{i + 1}(b, [a, {j}])\n" for j in range(8))
+        + "    return a\n"
+        for i in range(40)
+    )
+    + "def f40(a, b):\n    return 1\ny = f0(1, 2)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GROWING_CALLS))
+def test_calls_on_ever_new_arguments_end(name: str) -> None:
+    """Regression: these never ended (the first one hung CI inside scipy's tests).
+    In a child process, so that a regression fails here instead of hanging the run."""
+    source = ML_HEADER + "import keras\n" + _GROWING_CALLS[name] + FINDING
+    script = (
+        "import sys\n"
+        "from flake8_losslint.engine import analyze\n"
+        "from flake8_losslint.interp import evaluator\n"
+        "made = []\n"
+        "init = evaluator.Evaluator.__init__\n"
+        "def record(self, *args, **kwargs):\n"
+        "    init(self, *args, **kwargs)\n"
+        "    made.append(self)\n"
+        "evaluator.Evaluator.__init__ = record\n"
+        "reports = analyze(sys.stdin.read())\n"
+        "print(max(e.evaluations for e in made), evaluator.MAX_EVALUATIONS)\n"
+        "print(*sorted({r.code for r in reports}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], input=source, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts, codes = result.stdout.splitlines()
+    evaluations, limit = map(int, counts.split())
+    assert evaluations <= limit
+    assert codes == "LL101"  # the rest of the file is still analysed
 
 
 def test_empty_and_near_empty_sources() -> None:

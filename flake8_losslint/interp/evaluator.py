@@ -52,6 +52,14 @@ _MAX_CLASS_DEPTH = 8
 # List methods that change a list in place.
 LIST_CHANGES = frozenset("append extend insert pop remove clear sort reverse".split())
 _MAX_CONTEXTS = 8  # calling contexts followed per function; more and its parameters stay unknown
+# Values computed per file (memoised look-ups are free).  Every value is finite, but
+# calls on ever new arguments (a function called from several places by another,
+# itself called from several places, ...) can multiply the calling contexts
+# without end; past this many, what is not known yet stays unknown, so one file
+# costs bounded time and the rules stay silent rather than guess.
+MAX_EVALUATIONS = 300_000
+# User functions followed into, one inside another, while one value is computed.
+_MAX_CALL_DEPTH = 8
 END = 1 << 62  # an order after every statement
 
 
@@ -82,6 +90,8 @@ class Evaluator:
         self._parameter_dependent: Set[Tuple[int, Optional[Env]]] = set()
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
         self._depth = 0
+        self._call_depth = 0
+        self.evaluations = 0  # values computed so far; see MAX_EVALUATIONS
         self._receivers: Dict[FrozenSet[str], FrozenSet[str]] = {}
         self._contexts: Dict[int, List[Frame]] = {}
         self._calls_of: Optional[Dict[int, List[Tuple[CallSite, Optional[Value]]]]] = None
@@ -174,8 +184,9 @@ class Evaluator:
             if key in self._parameter_dependent:
                 self._parameter_reads += 1
             return found
-        if key in self._busy or self._depth > _MAX_DEPTH:
+        if key in self._busy or self._depth > _MAX_DEPTH or self.evaluations >= MAX_EVALUATIONS:
             return UNKNOWN
+        self.evaluations += 1
         self._busy.add(key)
         self._depth += 1
         reads = self._parameter_reads
@@ -501,10 +512,16 @@ class Evaluator:
 
     def call_returns(self, scope: Scope, call: cst.Call, ctx: Ctx, receiver: Optional[Value] = None) -> Value:
         """What calling the function (or method, on ``receiver``) ``scope`` at ``call`` returns."""
-        frame = self.bind(scope, call, ctx, receiver)
-        outer = ctx.env.restrict(scope.parent) if ctx.env is not None and scope.parent is not None else None
-        frames = (outer.frames if outer is not None else ()) + (frame,)
-        return self.returns(scope, Env(frames))
+        if self._call_depth >= _MAX_CALL_DEPTH:
+            return UNKNOWN
+        self._call_depth += 1
+        try:
+            frame = self.bind(scope, call, ctx, receiver)
+            outer = ctx.env.restrict(scope.parent) if ctx.env is not None and scope.parent is not None else None
+            frames = (outer.frames if outer is not None else ()) + (frame,)
+            return self.returns(scope, Env(frames))
+        finally:
+            self._call_depth -= 1
 
     def instance_of(self, info: ClassInfo) -> Value:
         """What an object of the program's class is, as the domain that models it says."""

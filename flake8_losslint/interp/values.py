@@ -46,6 +46,15 @@ class Seq(Value):
 
     items: Tuple[Value, ...]
 
+    def __post_init__(self) -> None:
+        # Sequences nest and share items (``x = [x, x]`` in a loop or a recursive
+        # call): hashing the items once, as the value is built, keeps hashing it
+        # linear in what was built instead of exponential in its nesting.
+        object.__setattr__(self, "_hash", hash(self.items))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class UserClass(Value):
