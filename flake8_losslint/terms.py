@@ -110,8 +110,23 @@ class _NotLiteral:
 NOT_LITERAL: Any = _NotLiteral()
 
 
+class KeywordArguments:
+    """Keyword arguments of a loss, as ``(name, value)`` pairs, looked up by name."""
+
+    arguments: Tuple[Tuple[str, Any], ...]
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        for key, value in self.arguments:
+            if key == name:
+                return value
+        return default
+
+    def has_argument(self, name: str) -> bool:
+        return any(key == name for key, _ in self.arguments)
+
+
 @dataclass(frozen=True)
-class LossSpec:
+class LossSpec(KeywordArguments):
     """A Keras loss as configured: which family, and whether it expects logits.
 
     ``from_logits`` is True/False when known (False when left at the default),
@@ -126,15 +141,6 @@ class LossSpec:
     site: Site  # the loss expression (string, class call, function name)
     from_logits_site: Optional[Site] = None  # the ``from_logits=`` argument, when written
     arguments: Tuple[Tuple[str, Any], ...] = ()
-
-    def argument(self, name: str, default: Any = None) -> Any:
-        for key, value in self.arguments:
-            if key == name:
-                return value
-        return default
-
-    def has_argument(self, name: str) -> bool:
-        return any(key == name for key, _ in self.arguments)
 
 
 @dataclass(frozen=True)

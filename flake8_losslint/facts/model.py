@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
 from ..terms import (  # noqa: F401 - re-exported for the rules
+    KeywordArguments,
     BINARY,
     CATEGORICAL,
     CONTINUOUS,
@@ -84,7 +85,7 @@ class LayerFact:
 
 
 @dataclass(frozen=True)
-class TorchLossUse:
+class TorchLossUse(KeywordArguments):
     """A torch loss applied to a prediction: ``criterion(out, y)``, ``F.cross_entropy(out, y)``.
 
     Torch losses take ``(input, target)``: the prediction is the first argument.
@@ -102,12 +103,6 @@ class TorchLossUse:
     # Keyword arguments of the criterion or functional call (interp.domains.torch.loss_arguments):
     # literals, and ``weight``/``pos_weight`` as (length or None, site).
     arguments: Tuple[Tuple[str, Any], ...] = ()
-
-    def argument(self, name: str, default: Any = None) -> Any:
-        for key, value in self.arguments:
-            if key == name:
-                return value
-        return default
 
 
 @dataclass(frozen=True)
@@ -330,7 +325,7 @@ class PlaceholderFeed:
 
 
 @dataclass(frozen=True)
-class TorchTargetUse:
+class TorchTargetUse(KeywordArguments):
     """A torch loss called on an input whose width is known and a target whose labels are known.
 
     ``kind`` is a torch loss kind (TORCH_CROSS_ENTROPY, ...) or REGRESSION (``nn.MSELoss``,
@@ -346,12 +341,6 @@ class TorchTargetUse:
     call_site: Site
     called_from: Optional[Site] = None
     arguments: Tuple[Tuple[str, Any], ...] = ()  # as in ``TorchLossUse``
-
-    def argument(self, name: str, default: Any = None) -> Any:
-        for key, value in self.arguments:
-            if key == name:
-                return value
-        return default
 
 
 @dataclass(frozen=True)
