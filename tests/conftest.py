@@ -67,3 +67,17 @@ def private_cache(tmp_path_factory) -> None:
 
     if not os.environ.get(ENV_DIR):
         os.environ[ENV_DIR] = str(tmp_path_factory.mktemp("losslint-cache"))
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache directory of the test's own, turned on, and no sibling summary
+    remembered from an earlier test in this process."""
+    from flake8_losslint.interp import project
+    from flake8_losslint.source import cachefiles
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cachefiles.ENV_DIR, str(folder))
+    monkeypatch.delenv(cachefiles.ENV_OFF, raising=False)
+    monkeypatch.setattr(project, "_PROCESS_SUMMARIES", {})
+    return folder

@@ -31,15 +31,6 @@ NOTEBOOK = next(FIXTURES.rglob("*.ipynb"))
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cachefiles.ENV_DIR, str(folder))
-    monkeypatch.delenv(cachefiles.ENV_OFF, raising=False)
-    monkeypatch.setattr(project, "_PROCESS_SUMMARIES", {})
-    return folder
-
-
-@pytest.fixture
 def analysed(monkeypatch) -> List[str]:
     """The sources parsed by `check` from here on (in this process)."""
     seen: List[str] = []

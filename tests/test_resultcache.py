@@ -23,15 +23,12 @@ FIXED = (FIXTURES / "LL101" / "sequential_loss_variable_ok.py").read_text(encodi
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cachefiles.ENV_DIR, str(folder))
-    monkeypatch.delenv(cachefiles.ENV_OFF, raising=False)
-    monkeypatch.setattr(project, "_PROCESS_SUMMARIES", {})
+def cache(cache: Path, monkeypatch) -> Path:
+    """conftest's fresh cache directory, with the plugin's class-wide options as flake8 leaves them by default."""
     monkeypatch.setattr(LossLintChecker, "cache", True)
     monkeypatch.setattr(LossLintChecker, "runtime", None)
     monkeypatch.setattr(LossLintChecker, "target", None)
-    return folder
+    return cache
 
 
 def _run(path: Path) -> List[tuple]:
