@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import random
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
@@ -35,13 +34,6 @@ Reads = Sequence[Tuple[str, str]]
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _file_digest(path: str) -> Optional[str]:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 class Slot:
@@ -73,7 +65,7 @@ class Slot:
         if not isinstance(reads, list) or not isinstance(findings, list):
             return None
         for read in reads:
-            if not (isinstance(read, list) and len(read) == 2 and _file_digest(str(read[0])) == read[1]):
+            if not (isinstance(read, list) and len(read) == 2 and cachefiles.file_digest(str(read[0])) == read[1]):
                 return None
         return findings
 

@@ -184,14 +184,7 @@ _PROCESS_SUMMARIES: Dict[str, Optional[Summary]] = {}
 
 def _current(summary: Summary) -> bool:
     """The siblings a summary read are as they were when it was made."""
-    return all(_digest(path) == digest for path, digest in summary.reads)
-
-
-def _digest(path: str) -> Optional[str]:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
+    return all(cachefiles.file_digest(path) == digest for path, digest in summary.reads)
 
 
 def _project_top(folder: Path) -> Optional[Path]:

@@ -10,6 +10,7 @@ it, so a reader never sees half an entry.  Never pickle: entries are data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -85,3 +86,11 @@ def write(kind: str, name: str, value: Any) -> bool:
     except (OSError, ValueError, TypeError, RecursionError):
         return False
     return True
+
+
+def file_digest(path: str) -> Optional[str]:
+    """The content hash of a file on disk, which cache entries record for what they read; None when unreadable."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
