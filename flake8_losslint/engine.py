@@ -18,6 +18,7 @@ from .rules import run_rules
 from .source.guard import TooComplex, check_parsable, gc_paused
 from .source.prefilter import worth_parsing
 from .source.target import NONE, Target, installed, pinned
+from .syntax.parse import parse_module
 
 __all__ = ["Analysis", "Report", "analyze", "analyze_file", "analyze_module", "analyze_notebook", "examine", "parse"]
 
@@ -80,7 +81,7 @@ def parse(source: str) -> cst.Module:
     """LibCST's parse, behind the guard: raises rather than let LibCST crash the process."""
     check_parsable(source)
     try:
-        return cst.parse_module(source)
+        return parse_module(source)
     except RecursionError:
         raise _too_deep() from None
 

@@ -22,7 +22,7 @@ from ..report.formats import FileError, FileFinding
 from ..report.notebook_json import SourceMap
 from ..resultcache import Reads, Slot
 from ..source import notebooks
-from ..source.guard import TooComplex
+from ..source.guard import TooComplex, gc_paused
 from ..source.prefilter import worth_parsing
 from . import kept
 from .edits import MAX_EDITED, lines_of, text_edits
@@ -80,6 +80,7 @@ class Keep:
 Labelled = List[Tuple[Report, Optional[str]]]
 
 
+@gc_paused()
 def _labels(
     file: SourceFile, source: str, keep: Keep, job: Job, style: str, unsafe_only: bool
 ) -> Tuple[Labelled, Dict[int, Tuple[str, tuple]], Reads]:

@@ -13,6 +13,7 @@ import libcst as cst
 from ..engine import Report, analyze_module, examine
 from ..rules import Finding
 from ..source.prefilter import worth_parsing
+from ..syntax.parse import parse_module
 from .context import STYLE_MINIMAL, FixContext
 from .effects import Effect, holds
 
@@ -152,7 +153,7 @@ def fix_source(
     reports = checked[1] if checked is not None else []
     rejected: set = set()
     while len(applied) < max_fixes and checked is not None:
-        module = cst.parse_module(source)
+        module = parse_module(source)
         # The sites of findings must be nodes of the module we edit.
         analysis = examine(module, path=path, target=target)
         everything = analysis.reports
@@ -287,7 +288,7 @@ def _reports(
     if not worth_parsing(source):
         return [], []
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError:
         return None
     everything = analyze_module(module, path=path, target=target)

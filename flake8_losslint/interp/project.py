@@ -205,16 +205,15 @@ def _module_in(base: Path, names: List[str]) -> Optional[Path]:
 
 def _summarise(path: str, data: bytes, digest: str, project: Project) -> Optional[Summary]:
     """Evaluate a sibling module's top-level names."""
-    import libcst as cst
-
     from ..source.guard import check_parsable
     from ..syntax.collect import Ctx, collect
+    from ..syntax.parse import parse_module
     from .evaluator import END, Evaluator
 
     try:
         source = data.decode("utf-8")
         check_parsable(source)
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except Exception:  # noqa: BLE001 - a sibling we cannot read is unknown, never fatal
         return None
     evaluator = Evaluator(collect(module), project)
