@@ -86,6 +86,7 @@ class Evaluator:
         self._live_calls: Optional[List[CallSite]] = None
         self.imports = collected.imports
         self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
+        self._imported: Dict[str, Value] = {}  # see _import
         self._parameter_reads = 0
         self._parameter_dependent: Set[Tuple[int, Optional[Env]]] = set()
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
@@ -261,6 +262,15 @@ class Evaluator:
                     return self.agree([self._binding(name, b, use) for b in candidates])
             scope = scope.parent
             first = False
+        found = self._imported.get(name)
+        if found is None:
+            found = self._imported[name] = self._import(name)
+        return found
+
+    def _import(self, name: str) -> Value:
+        """What a name no scope binds is through the file's imports (flow-insensitive,
+        so the same wherever it is read: memoised per name, not per use, which spares a
+        look-up in the project's folders for every use of ``np`` or ``plt``)."""
         qualified = self.imports.lookup(name)
         if qualified is not None:
             if self.project is not None:

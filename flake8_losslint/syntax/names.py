@@ -11,6 +11,7 @@ imports.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Dict, List, Optional
 
 import libcst as cst
@@ -49,6 +50,7 @@ _KERAS_MODEL_CLASSES = {"Sequential", "Model", "Input"}
 _TORCH_NN_HOMES = ("torch.nn.modules.",)
 
 
+@lru_cache(maxsize=4096)  # a pure function of its text, asked for every library attribute read
 def canonical(qualified: str) -> str:
     """Map a dotted import path to the one name the rules know it by."""
     for root in ("tensorflow.keras", "tf_keras", "keras.src", "keras.api"):
