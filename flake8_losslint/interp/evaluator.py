@@ -202,11 +202,14 @@ class Evaluator:
         return result
 
     def _evaluate(self, node: cst.CSTNode, ctx: Ctx) -> Value:
-        if isinstance(node, cst.Name):
+        # The three commonest kinds by exact type, as the parser builds them: a failed
+        # isinstance against a LibCST class runs ABCMeta's check, and this runs for every
+        # value computed.
+        if type(node) is cst.Name:
             return self._name(node.value, ctx)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             return self._attribute(node, ctx)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, ctx)
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             text = node.evaluated_value

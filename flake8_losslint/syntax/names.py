@@ -193,11 +193,13 @@ class ImportTable:
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
     """``a.b.c`` as a string, or None for anything that is not a plain dotted name."""
+    # Exact types, as the parser builds them: a failed isinstance against a LibCST
+    # class runs ABCMeta's check, and this runs for every attribute in a file.
     parts = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
