@@ -9,7 +9,7 @@ values, classes and their ``self.x = ...`` attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -95,6 +95,16 @@ class CallSite:
     ctx: Ctx
 
 
+class DottedAttribute(NamedTuple):
+    """A dotted attribute chain (``tf.keras.losses.x``) and its text, read once here
+    for the three readers of every chain in a file."""
+
+    node: cst.Attribute
+    text: str
+    ctx: Ctx
+    guarded: bool  # under a guard: a try catching AttributeError/ImportError, a version test
+
+
 @dataclass(frozen=True)
 class WithBlock:
     """A ``with`` statement: code in its scope whose order is after ``ctx.order`` and at most
@@ -130,7 +140,7 @@ class Collector(cst.CSTVisitor):
         # and ``from m import x`` statements, each with whether it sits under a
         # guard (a try that catches AttributeError/ImportError, an if on a
         # version or ``hasattr``): where code probes for an API on purpose.
-        self.dotted_attributes: List[Tuple[cst.Attribute, Ctx, bool]] = []
+        self.dotted_attributes: List[DottedAttribute] = []
         self.import_froms: List[Tuple[cst.ImportFrom, bool]] = []
         # ``a.b.c = ...`` targets, as dotted text: a name a program puts on a module exists.
         self.assigned_attributes: Set[str] = set()
@@ -364,8 +374,11 @@ class Collector(cst.CSTVisitor):
         self._ifs.pop()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self._scope is not None and dotted_name(node) is not None:
-            self.dotted_attributes.append((node, self.ctx(), any(self._guards)))
+        if self._scope is None:
+            return
+        text = dotted_name(node)
+        if text is not None:
+            self.dotted_attributes.append(DottedAttribute(node, text, self.ctx(), any(self._guards)))
 
     # -- bindings ------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
