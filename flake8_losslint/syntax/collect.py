@@ -524,20 +524,29 @@ def _catches_missing_api(caught: Optional[cst.BaseExpression]) -> bool:
 
 def _probes_version(test: cst.BaseExpression) -> bool:
     """``if tf.__version__ ...``, ``if hasattr(tf.nn, ...)``, ``if TF2:``: code written for two versions."""
-    stack: List[cst.CSTNode] = [test]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            word = node.value.lower()
-            if "version" in word or word in ("hasattr", "getattr") or "tf1" in word or "tf2" in word:
-                return True
-            if "ver" in word.split("_"):  # tf_ver, TF_VER
-                return True
-        elif isinstance(node, cst.Attribute):
-            if "version" in node.attr.value.lower():
-                return True
-        stack.extend(node.children)
-    return False
+    # ``walk``, not ``node.children``: LibCST builds the children list by rebuilding the node.
+    probe = _VersionProbe()
+    walk(test, probe)
+    return probe.found
+
+
+class _VersionProbe(cst.CSTVisitor):
+    """Whether any name in an expression speaks of a version or probes for an API."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        word = node.value.lower()
+        if "version" in word or word in ("hasattr", "getattr") or "tf1" in word or "tf2" in word:
+            self.found = True
+        elif "ver" in word.split("_"):  # tf_ver, TF_VER
+            self.found = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if "version" in node.attr.value.lower():
+            self.found = True
 
 
 def collect(module: cst.Module) -> Collector:
