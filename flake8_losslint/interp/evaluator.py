@@ -23,6 +23,7 @@ from ..syntax.collect import Binding, CallSite, ClassInfo, Collector, Ctx, Scope
 from ..source.target import NONE as NO_TARGET
 from ..source.target import Target
 from ..syntax.names import canonical
+from ..syntax.nodes import literal_value
 from ..terms import Head, Site
 from .domains import DOMAINS, star_import
 from .env import Env, Frame, in_env
@@ -212,10 +213,10 @@ class Evaluator:
         if type(node) is cst.Call:
             return self._call(node, ctx)
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            text = node.evaluated_value
+            text = literal_value(node) if isinstance(node, cst.SimpleString) else node.evaluated_value
             return Const(text) if isinstance(text, str) else UNKNOWN
         if isinstance(node, (cst.Integer, cst.Float)):
-            return Const(node.evaluated_value)
+            return Const(literal_value(node))
         if isinstance(node, (cst.List, cst.Tuple)):
             if len(node.elements) > _MAX_SEQ or any(isinstance(el, cst.StarredElement) for el in node.elements):
                 return UNKNOWN
