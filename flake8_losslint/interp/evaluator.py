@@ -23,6 +23,7 @@ from ..syntax.collect import Binding, CallSite, ClassInfo, Collector, Ctx, Scope
 from ..source.target import NONE as NO_TARGET
 from ..source.target import Target
 from ..syntax.names import canonical
+from ..syntax.nodes import literal_value
 from ..terms import Head, Site
 from .domains import DOMAINS, star_import
 from .env import Env, Frame, in_env
@@ -86,6 +87,7 @@ class Evaluator:
         self._live_calls: Optional[List[CallSite]] = None
         self.imports = collected.imports
         self._memo: Dict[Tuple[int, Optional[Env]], Value] = {}
+        self._imported: Dict[str, Value] = {}  # see _import
         self._parameter_reads = 0
         self._parameter_dependent: Set[Tuple[int, Optional[Env]]] = set()
         self._busy: Set[Tuple[int, Optional[Env]]] = set()
@@ -201,17 +203,20 @@ class Evaluator:
         return result
 
     def _evaluate(self, node: cst.CSTNode, ctx: Ctx) -> Value:
-        if isinstance(node, cst.Name):
+        # The three commonest kinds by exact type, as the parser builds them: a failed
+        # isinstance against a LibCST class runs ABCMeta's check, and this runs for every
+        # value computed.
+        if type(node) is cst.Name:
             return self._name(node.value, ctx)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             return self._attribute(node, ctx)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, ctx)
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            text = node.evaluated_value
+            text = literal_value(node) if isinstance(node, cst.SimpleString) else node.evaluated_value
             return Const(text) if isinstance(text, str) else UNKNOWN
         if isinstance(node, (cst.Integer, cst.Float)):
-            return Const(node.evaluated_value)
+            return Const(literal_value(node))
         if isinstance(node, (cst.List, cst.Tuple)):
             if len(node.elements) > _MAX_SEQ or any(isinstance(el, cst.StarredElement) for el in node.elements):
                 return UNKNOWN
@@ -261,6 +266,15 @@ class Evaluator:
                     return self.agree([self._binding(name, b, use) for b in candidates])
             scope = scope.parent
             first = False
+        found = self._imported.get(name)
+        if found is None:
+            found = self._imported[name] = self._import(name)
+        return found
+
+    def _import(self, name: str) -> Value:
+        """What a name no scope binds is through the file's imports (flow-insensitive,
+        so the same wherever it is read: memoised per name, not per use, which spares a
+        look-up in the project's folders for every use of ``np`` or ``plt``)."""
         qualified = self.imports.lookup(name)
         if qualified is not None:
             if self.project is not None:

@@ -229,11 +229,10 @@ def _exits(body: cst.BaseSuite) -> bool:
 def _tf1_api(ev: "Evaluator") -> Optional[str]:
     """A ``tf.X`` reference (module-level TensorFlow, ``tf.train``, ``tf.contrib``) that only TF 1 has."""
     imports = ev.collected.imports
-    for node, _, _ in ev.collected.dotted_attributes:
+    for chain in ev.collected.dotted_attributes:
         # Read through the imports alone: evaluating every attribute of a file costs more
         # than this question is worth (a local name shadowing ``tf`` is rare enough).
-        dotted = dotted_name(node) or ""
-        head, _, rest = dotted.partition(".")
+        head, _, rest = chain.text.partition(".")
         base = imports.lookup(head)
         if base is None or not base.startswith("tensorflow") or not rest:
             continue
@@ -250,9 +249,8 @@ def _tf1_api(ev: "Evaluator") -> Optional[str]:
 
 def _keras2_usage(ev: "Evaluator") -> Optional[str]:
     imports = ev.collected.imports
-    for node, _, _ in ev.collected.dotted_attributes:
-        dotted = dotted_name(node) or ""
-        head, _, rest = dotted.partition(".")
+    for chain in ev.collected.dotted_attributes:
+        head, _, rest = chain.text.partition(".")
         base = imports.lookup(head)
         if base is not None and rest and canonical(f"{base}.{rest}") in _KERAS2_NAMES:
             return canonical(f"{base}.{rest}")

@@ -9,7 +9,7 @@ values, classes and their ``self.x = ...`` attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -95,6 +95,16 @@ class CallSite:
     ctx: Ctx
 
 
+class DottedAttribute(NamedTuple):
+    """A dotted attribute chain (``tf.keras.losses.x``) and its text, read once here
+    for the three readers of every chain in a file."""
+
+    node: cst.Attribute
+    text: str
+    ctx: Ctx
+    guarded: bool  # under a guard: a try catching AttributeError/ImportError, a version test
+
+
 @dataclass(frozen=True)
 class WithBlock:
     """A ``with`` statement: code in its scope whose order is after ``ctx.order`` and at most
@@ -130,7 +140,7 @@ class Collector(cst.CSTVisitor):
         # and ``from m import x`` statements, each with whether it sits under a
         # guard (a try that catches AttributeError/ImportError, an if on a
         # version or ``hasattr``): where code probes for an API on purpose.
-        self.dotted_attributes: List[Tuple[cst.Attribute, Ctx, bool]] = []
+        self.dotted_attributes: List[DottedAttribute] = []
         self.import_froms: List[Tuple[cst.ImportFrom, bool]] = []
         # ``a.b.c = ...`` targets, as dotted text: a name a program puts on a module exists.
         self.assigned_attributes: Set[str] = set()
@@ -364,8 +374,11 @@ class Collector(cst.CSTVisitor):
         self._ifs.pop()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self._scope is not None and dotted_name(node) is not None:
-            self.dotted_attributes.append((node, self.ctx(), any(self._guards)))
+        if self._scope is None:
+            return
+        text = dotted_name(node)
+        if text is not None:
+            self.dotted_attributes.append(DottedAttribute(node, text, self.ctx(), any(self._guards)))
 
     # -- bindings ------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -511,20 +524,29 @@ def _catches_missing_api(caught: Optional[cst.BaseExpression]) -> bool:
 
 def _probes_version(test: cst.BaseExpression) -> bool:
     """``if tf.__version__ ...``, ``if hasattr(tf.nn, ...)``, ``if TF2:``: code written for two versions."""
-    stack: List[cst.CSTNode] = [test]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            word = node.value.lower()
-            if "version" in word or word in ("hasattr", "getattr") or "tf1" in word or "tf2" in word:
-                return True
-            if "ver" in word.split("_"):  # tf_ver, TF_VER
-                return True
-        elif isinstance(node, cst.Attribute):
-            if "version" in node.attr.value.lower():
-                return True
-        stack.extend(node.children)
-    return False
+    # ``walk``, not ``node.children``: LibCST builds the children list by rebuilding the node.
+    probe = _VersionProbe()
+    walk(test, probe)
+    return probe.found
+
+
+class _VersionProbe(cst.CSTVisitor):
+    """Whether any name in an expression speaks of a version or probes for an API."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        word = node.value.lower()
+        if "version" in word or word in ("hasattr", "getattr") or "tf1" in word or "tf2" in word:
+            self.found = True
+        elif "ver" in word.split("_"):  # tf_ver, TF_VER
+            self.found = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if "version" in node.attr.value.lower():
+            self.found = True
 
 
 def collect(module: cst.Module) -> Collector:

@@ -11,6 +11,7 @@ imports.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Dict, List, Optional
 
 import libcst as cst
@@ -49,6 +50,7 @@ _KERAS_MODEL_CLASSES = {"Sequential", "Model", "Input"}
 _TORCH_NN_HOMES = ("torch.nn.modules.",)
 
 
+@lru_cache(maxsize=4096)  # a pure function of its text, asked for every library attribute read
 def canonical(qualified: str) -> str:
     """Map a dotted import path to the one name the rules know it by."""
     for root in ("tensorflow.keras", "tf_keras", "keras.src", "keras.api"):
@@ -191,11 +193,13 @@ class ImportTable:
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
     """``a.b.c`` as a string, or None for anything that is not a plain dotted name."""
+    # Exact types, as the parser builds them: a failed isinstance against a LibCST
+    # class runs ABCMeta's check, and this runs for every attribute in a file.
     parts = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))

@@ -184,14 +184,11 @@ class _Walker:
         name = cls.__name__
         fields: List[_Field] = []
         for field in _field_order(node):
-            fields.append(
-                (
-                    field,
-                    self.hook(f"visit_{name}_{field}"),
-                    self.hook(f"leave_{name}_{field}"),
-                    self.layout.may_hold(cls, field, self.covered),
-                )
-            )
+            visit_field = self.hook(f"visit_{name}_{field}")
+            leave_field = self.hook(f"leave_{name}_{field}")
+            may_hold = self.layout.may_hold(cls, field, self.covered)
+            if visit_field is not None or leave_field is not None or may_hold:  # else nothing to do there
+                fields.append((field, visit_field, leave_field, may_hold))
         plan = (
             self.hook(f"visit_{name}"),
             self.hook(f"leave_{name}"),
@@ -212,9 +209,10 @@ class _Walker:
                     visit_field(visitor, node)
                 if may_hold:
                     value = getattr(node, field)
-                    if isinstance(value, cst.CSTNode):
-                        if type(value) in interesting:
-                            self.walk(value, visitor)
+                    # Every interesting type is a node type: the set look-up also spares
+                    # an isinstance against the abstract CSTNode (ABCMeta's slow check).
+                    if type(value) in interesting:
+                        self.walk(value, visitor)
                     elif isinstance(value, (tuple, list)):
                         for child in value:
                             if type(child) in interesting:

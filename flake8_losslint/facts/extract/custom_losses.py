@@ -135,6 +135,7 @@ _INNER_LOSS_FUNCTIONS: Dict[str, str] = {
 # tf.nn ops taking (labels, logits); TF 2 accepts them by position, labels first.
 _TF2_LOGITS_OPS = frozenset(name for name, index in kd.LOGITS_OPS.items() if index == 1)
 _V1_LOGITS_OPS = frozenset(name for name, index in kd.LOGITS_OPS.items() if index < 0)
+_ANY_LOGITS_OPS = _TF2_LOGITS_OPS | _V1_LOGITS_OPS
 
 _PREDICTION_WORDS = frozenset(
     "pred preds prediction predictions predicted logit logits output outputs out "
@@ -201,12 +202,12 @@ class _Extractor:
     def _api_references(self) -> Iterable[ApiReference]:
         covered = set(api_names.COVERED_MODULES)
         chains = self.collected.dotted_attributes
-        inner = {id(node.value) for node, _, _ in chains}
+        inner = {id(chain.node.value) for chain in chains}
         imports = self.collected.imports
-        for node, ctx, guarded in chains:
+        for node, text, ctx, guarded in chains:
             if guarded or id(node) in inner:
                 continue
-            parts = (dotted_name(node) or "").split(".")
+            parts = text.split(".")
             base = imports.lookup(parts[0])
             if base is None:
                 continue
@@ -587,7 +588,7 @@ class _Extractor:
             if any(a.star for a in call.args):
                 continue
             callee = self.evaluator.value(call.func, ctx)
-            if isinstance(callee, LibRef) and callee.qualname in _TF2_LOGITS_OPS | _V1_LOGITS_OPS:
+            if isinstance(callee, LibRef) and callee.qualname in _ANY_LOGITS_OPS:
                 index = 0 if callee.qualname in _TF2_LOGITS_OPS else -1
                 first = argument(call, index, "labels")
                 second = argument(call, index + 1 if index >= 0 else -1, "logits")

@@ -28,6 +28,7 @@ import libcst as cst
 
 from ...interp.evaluator import Evaluator
 from ...syntax.collect import Scope
+from ...syntax.walk import walk
 from ..model import RunnableLoss
 
 LIBRARIES = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "math", "functools"})
@@ -131,7 +132,7 @@ class _Names(cst.CSTVisitor):
 def _used(*nodes: cst.CSTNode) -> Set[str]:
     wanted = _Names()
     for node in nodes:
-        node.visit(wanted)
+        walk(node, wanted)  # the same visits, without rebuilding the tree
     return wanted.names
 
 
