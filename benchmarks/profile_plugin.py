@@ -8,13 +8,13 @@ splits its CPU time into stages by wrapping the functions that start each one:
 
     prefilter   source.prefilter.worth_parsing (both calls: plugin and engine)
     guard       engine.check_parsable
-    parse       libcst.parse_module
+    parse       syntax.parse.parse_module as the engine calls it (LibCST's parse)
     collect     facts.extract.collect (the one pass over the tree)
     evaluate    the rest of facts.extract.extract: the Keras, PyTorch and label extractors
     custom      facts.extract.custom_losses.extract (custom losses)
     labels      facts.extract.labels.extract (label flow)
     rules       engine.run_rules
-    positions   syntax.positions.Positions.__call__ (LibCST's PositionProvider, first use per file)
+    positions   syntax.positions.Positions.span (code generation noting the wanted nodes)
     other       what the plugin's run costs beyond these (reports, sorting, the generator)
 
 Stage totals are medians over ``--runs`` passes; a wrapper costs a few
@@ -83,8 +83,6 @@ class Stages:
 
 def instrument(stages: Stages) -> Callable[[], None]:
     """Wrap each stage's entry point where its caller looks it up; return what undoes it."""
-    import libcst
-
     engine = importlib.import_module("flake8_losslint.engine")
     extract = importlib.import_module("flake8_losslint.facts.extract")
     custom = importlib.import_module("flake8_losslint.facts.extract.custom_losses")
@@ -96,13 +94,13 @@ def instrument(stages: Stages) -> Callable[[], None]:
         (plugin, "worth_parsing", "prefilter", False),
         (engine, "worth_parsing", "prefilter", False),
         (engine, "check_parsable", "guard", False),
-        (libcst, "parse_module", "parse", False),
+        (engine, "parse_module", "parse", False),
         (engine, "extract", "evaluate", False),  # minus the stages nested in it
         (extract, "collect", "collect", False),
         (custom, "extract", "custom", False),
         (labels, "extract", "labels", False),
         (engine, "run_rules", "rules", True),
-        (positions.Positions, "__call__", "positions", False),
+        (positions.Positions, "span", "positions", False),
     ]
     originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _, _ in targets]
     for owner, attr, name, materialize in targets:
