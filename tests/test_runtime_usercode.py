@@ -241,6 +241,55 @@ def hostile(y_true, y_pred):
     assert not (tmp_path / "system.txt").exists()  # the shell ran, and could not write either
 
 
+def test_the_scratch_tmpfs_goes_where_it_hides_none_of_the_interpreters_files(tmp_path) -> None:
+    from flake8_losslint.runtime.sandbox import SCRATCH_FOLDERS, _scratch_folder
+
+    present = [f for f in SCRATCH_FOLDERS if os.path.isdir(f)]
+    assert _scratch_folder(["/usr/lib/python3.11", "/tmpfiles/site-packages"]) == present[0]
+    assert _scratch_folder(["/usr/lib/python3.11", "/tmp/ci/.venv/lib/python3.11/site-packages"]) == (
+        [f for f in present if f != "/tmp"] or [None]
+    )[0]
+    assert _scratch_folder(["/tmp"]) != "/tmp"
+    assert _scratch_folder([*present]) is None
+    if not str(tmp_path.resolve()).startswith("/tmp/"):
+        link = tmp_path / "venv"
+        link.symlink_to("/tmp")
+        assert _scratch_folder([str(link / "lib")]) != "/tmp"  # where a path really is, not how it is spelled
+
+
+@needs_tf
+@linux
+def test_an_interpreter_whose_packages_are_under_tmp_still_imports_them_and_writes_nothing(monkeypatch) -> None:
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="losslint-sandbox-path-", dir="/tmp"))
+    try:
+        (folder / "helper_under_tmp.py").write_text("SCALE = 2.0\n")
+        paths = [str(folder)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+        source = f"""
+import helper_under_tmp
+
+def under_tmp(y_true, y_pred):
+    try:
+        open({str(folder / "written.txt")!r}, "w").write("x")
+        wrote = "done"
+    except OSError as exc:
+        wrote = type(exc).__name__
+    raise RuntimeError("scale=" + str(helper_under_tmp.SCALE) + " write=" + wrote)
+"""
+        report, problem = _sandbox(source, name="under_tmp")
+        assert problem == ""
+        assert report.get("setup_error") is None
+        assert report["isolation"] == {"network": True, "filesystem": True, "processes": True, "why": ""}
+        (outcome,) = report["outcomes"]
+        assert outcome["error"].endswith("scale=2.0 write=OSError")  # imported, and /tmp is read-only
+        assert not (folder / "written.txt").exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @needs_tf
 @linux
 def test_a_loss_that_never_returns_is_killed_with_everything_it_started(tmp_path) -> None:

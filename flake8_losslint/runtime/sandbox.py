@@ -18,7 +18,8 @@ is reported in ``isolation`` and the rest still applies):
 
 - new user, network, mount and PID namespaces (``unshare``): no network but an
   unconfigured loopback; every mount remounted read-only and a small tmpfs on
-  ``/tmp``, so no file outside it can be written (the cache included); the
+  ``/tmp`` (``/dev/shm`` when the interpreter's own files are under ``/tmp``),
+  so no file outside it can be written (the cache included); the
   function runs as PID 1 of its own PID namespace, so when it ends or is
   killed, every process it started ends too, and it cannot signal or trace
   any process outside;
@@ -130,7 +131,7 @@ def _namespaces(isolation: Dict[str, Any]) -> bool:
 
 
 def _read_only(isolation: Dict[str, Any]) -> None:
-    """Every mount read-only, a fresh tmpfs on /tmp; in the new mount namespace only."""
+    """Every mount read-only, a fresh tmpfs for scratch; in the new mount namespace only."""
     libc = _libc()
     if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         isolation["why"] = f"cannot make mounts private: {_errno_text()}"
@@ -149,15 +150,36 @@ def _read_only(isolation: Dict[str, Any]) -> None:
             flags |= _MOUNT_FLAGS.get(option, 0)
         if libc.mount(b"none", point, None, flags, None) != 0:
             refused.append(fields[4])
-    tmp = libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
+    # The scratch tmpfs hides what its folder held: when this interpreter's own files are
+    # under /tmp (a virtualenv in a CI workspace there), it goes on another folder.
+    scratch = _scratch_folder(_interpreter_paths())
+    tmp = -1 if scratch is None else libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
     writable = [p for p in refused if not p.startswith(("/proc", "/sys"))]
     if writable:
         isolation["why"] = f"could not make {', '.join(writable[:3])} read-only"
     elif tmp != 0:
-        isolation["why"] = f"cannot mount a tmpfs on /tmp: {_errno_text()}"
+        isolation["why"] = f"cannot mount a tmpfs on {scratch or '/tmp'}: {_errno_text()}"
     else:
         isolation["filesystem"] = True
-    os.environ["TMPDIR"] = "/tmp"
+    os.environ["TMPDIR"] = scratch or "/tmp"
+
+
+def _interpreter_paths() -> List[str]:
+    """Where this interpreter reads its own files: its prefixes and its import path."""
+    return [sys.prefix, sys.exec_prefix, sys.base_prefix, *sys.path]
+
+
+SCRATCH_FOLDERS = ("/tmp", "/dev/shm", "/var/tmp")
+
+
+def _scratch_folder(paths: List[str]) -> Optional[str]:
+    """The first of ``SCRATCH_FOLDERS`` that exists and holds none of ``paths`` (symbolic
+    links resolved; '' is the current folder, as on the import path), or None."""
+    real = [os.path.realpath(path or ".") for path in paths]
+    for folder in SCRATCH_FOLDERS:
+        if os.path.isdir(folder) and not any(p == folder or p.startswith(folder + "/") for p in real):
+            return folder
+    return None
 
 
 def _limits(seconds: float, memory_mb: int) -> None:
