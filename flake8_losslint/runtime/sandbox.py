@@ -157,8 +157,10 @@ def _read_only(isolation: Dict[str, Any]) -> None:
     writable = [p for p in refused if not p.startswith(("/proc", "/sys"))]
     if writable:
         isolation["why"] = f"could not make {', '.join(writable[:3])} read-only"
+    elif scratch is None:
+        isolation["why"] = f"no folder for a scratch tmpfs: {', '.join(SCRATCH_FOLDERS)} are missing or hold the interpreter's files"
     elif tmp != 0:
-        isolation["why"] = f"cannot mount a tmpfs on {scratch or '/tmp'}: {_errno_text()}"
+        isolation["why"] = f"cannot mount a tmpfs on {scratch}: {_errno_text()}"
     else:
         isolation["filesystem"] = True
     os.environ["TMPDIR"] = scratch or "/tmp"
