@@ -78,6 +78,25 @@ def test_pins_above_the_project_root_are_not_read(tmp_path: Path) -> None:
     assert target.pinned(str(project / "program.py")) == target.NONE
 
 
+def test_only_files_named_like_pin_files_are_looked_at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in range(300):
+        (tmp_path / f"data_{number}.csv").write_text("x\n")
+    (tmp_path / "requirements-dev.txt").write_text("tensorflow==2.9.1\n")
+    (tmp_path / "setup.py").mkdir()  # a folder named like a pin file is not one
+    looked_at = []
+    is_file = Path.is_file
+
+    def counted(self: Path) -> bool:
+        looked_at.append(self.name)
+        return is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", counted)
+    found = list(target._pin_files(tmp_path))
+    assert [name for name, _ in found] == ["requirements-dev.txt"]
+    assert found[0][1] == [("tensorflow", "==2.9.1")]
+    assert sorted(looked_at) == ["requirements-dev.txt", "setup.py"]
+
+
 def test_an_unpinned_library_says_nothing(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("tensorflow\nkeras\n")
     assert not target.pinned(str(tmp_path / "program.py")).known
