@@ -164,9 +164,7 @@ def _reader(name: str) -> Optional[Callable[[Path], List[Tuple[str, str]]]]:
     """What reads a pin file of this name, or None for any other file."""
     if name.startswith("requirements") and name.endswith((".txt", ".in")):
         return _requirements
-    if name in ("environment.yml", "environment.yaml"):
-        return _environment
-    return {"pyproject.toml": _pyproject, "setup.cfg": _setup_cfg, "setup.py": _setup_py}.get(name)
+    return _READERS.get(name)
 
 
 def _requirements(path: Path) -> List[Tuple[str, str]]:
@@ -240,6 +238,16 @@ def _environment(path: Path) -> List[Tuple[str, str]]:
             item = re.sub(r"^([A-Za-z0-9._-]+)\s*=\s*(?!=)", r"\1==", item)  # conda's single '='
             lines.append(item)
     return _lines(lines)
+
+
+# Pin files known by their whole name (requirements files go by prefix and suffix).
+_READERS: Dict[str, Callable[[Path], List[Tuple[str, str]]]] = {
+    "pyproject.toml": _pyproject,
+    "setup.cfg": _setup_cfg,
+    "setup.py": _setup_py,
+    "environment.yml": _environment,
+    "environment.yaml": _environment,
+}
 
 
 # -- specifiers ---------------------------------------------------------------------------
