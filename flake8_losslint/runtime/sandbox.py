@@ -153,13 +153,13 @@ def _read_only(isolation: Dict[str, Any]) -> None:
     # The scratch tmpfs hides what its folder held: when this interpreter's own files are
     # under /tmp (a virtualenv in a CI workspace there), it goes on another folder.
     scratch = _scratch_folder(_interpreter_paths())
-    tmp = -1 if scratch is None else libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
+    mounted = scratch is not None and libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS) == 0
     writable = [p for p in refused if not p.startswith(("/proc", "/sys"))]
     if writable:
         isolation["why"] = f"could not make {', '.join(writable[:3])} read-only"
     elif scratch is None:
         isolation["why"] = f"no folder for a scratch tmpfs: {', '.join(SCRATCH_FOLDERS)} are missing or hold the interpreter's files"
-    elif tmp != 0:
+    elif not mounted:
         isolation["why"] = f"cannot mount a tmpfs on {scratch}: {_errno_text()}"
     else:
         isolation["filesystem"] = True
