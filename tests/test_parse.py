@@ -73,3 +73,28 @@ def test_a_hook_that_does_more_than_validate_is_left_alone(monkeypatch: pytest.M
 
     monkeypatch.setattr(CSTNode, "__post_init__", more)
     assert parsing._validating_hook() is None
+
+
+@pytest.mark.skipif(not parsing.skips_validation(), reason="this LibCST validates in a way parse.py leaves alone")
+def test_checks_stay_off_to_the_end_of_the_outermost_use(monkeypatch: pytest.MonkeyPatch):
+    seen = _validations(monkeypatch)
+    with parsing.unchecked_nodes():
+        with parsing.unchecked_nodes():
+            cst.Name("inner")
+        cst.Name("outer")  # the inner block's end must not have turned the checks back on
+    assert seen == []
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
+@pytest.mark.skipif(not parsing.skips_validation(), reason="this LibCST validates in a way parse.py leaves alone")
+def test_the_screens_tree_is_built_unchecked_and_checks_come_back(monkeypatch: pytest.MonkeyPatch):
+    import ast
+
+    from flake8_losslint.syntax import from_ast
+
+    seen = _validations(monkeypatch)
+    from_ast.convert(ast.parse("model.compile(loss=loss)\n"))
+    assert seen == []
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")

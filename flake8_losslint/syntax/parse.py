@@ -22,7 +22,8 @@ second thread).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
 
 import libcst as cst
 
@@ -31,7 +32,7 @@ try:  # private: see the module's docstring; without it, the ordinary parse
 except ImportError:  # pragma: no cover - a LibCST that moved its base class
     _CSTNode = None  # type: ignore[assignment,misc]
 
-__all__ = ["parse_module", "skips_validation"]
+__all__ = ["parse_module", "skips_validation", "unchecked_nodes"]
 
 
 def _validating_hook() -> Optional[Callable[[Any], None]]:
@@ -57,12 +58,23 @@ def skips_validation() -> bool:
     return _HOOK is not None
 
 
-def parse_module(source: str) -> cst.Module:
-    """``libcst.parse_module(source)``, without re-checking each node the parser built."""
-    if _HOOK is None:
-        return cst.parse_module(source)
+@contextmanager
+def unchecked_nodes() -> Iterator[None]:
+    """Nodes constructed meanwhile skip LibCST's per-node checks (where this LibCST allows it).
+
+    For trees built from something already known to be valid Python: LibCST's
+    own parse, and ``from_ast``'s conversion of Python's own ``ast`` tree."""
+    if _HOOK is None or _CSTNode.__dict__.get("__post_init__") is _unchecked:
+        yield  # no switch, or already off (nested): whoever turned the checks off turns them on
+        return
     setattr(_CSTNode, "__post_init__", _unchecked)
     try:
-        return cst.parse_module(source)
+        yield
     finally:
         setattr(_CSTNode, "__post_init__", _HOOK)
+
+
+def parse_module(source: str) -> cst.Module:
+    """``libcst.parse_module(source)``, without re-checking each node the parser built."""
+    with unchecked_nodes():
+        return cst.parse_module(source)
