@@ -5,6 +5,7 @@ Shared by the flake8 plugin and the ``losslint`` command.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, replace
 from typing import Any, List, Optional, Tuple
 
@@ -18,9 +19,12 @@ from .rules import run_rules
 from .source.guard import TooComplex, check_parsable, gc_paused
 from .source.prefilter import worth_parsing
 from .source.target import NONE, Target, installed, pinned
+from .syntax.from_ast import Unsupported, convert
 from .syntax.parse import parse_module
 
-__all__ = ["Analysis", "Report", "analyze", "analyze_file", "analyze_module", "analyze_notebook", "examine", "parse"]
+__all__ = [
+    "Analysis", "Report", "analyze", "analyze_file", "analyze_module", "analyze_notebook", "examine", "parse", "screen"
+]
 
 
 def analyze(
@@ -52,10 +56,18 @@ def analyze_file(
     line_map: Optional[LineMap] = None,
     path: Optional[str] = None,
     target: Optional[Target] = None,
+    tree: Optional[ast.Module] = None,
 ) -> "Analysis":
-    """``analyze``, with the facts and the sibling modules the analysis read (for the result cache)."""
+    """``analyze``, with the facts and the sibling modules the analysis read (for the result cache).
+
+    ``tree``: Python's ``ast`` tree of ``source``, where the caller has it (flake8 hands
+    one to every plugin); the file is screened on it first (``screen``)."""
     if not worth_parsing(source):
         return Analysis(Facts(), [])
+    if tree is not None:
+        screened = screen(source, tree, path, target)
+        if screened is not None:
+            return screened
     module = parse(source)
     analysis = examine(module, line_map, path, target)
     if runtime is not None and analysis.reports:
@@ -126,11 +138,49 @@ def examine(
     """The facts of a parsed module and its findings: the autofixes read both (whether a
     fix would break another use of the same loss is a question about facts, not findings).
     Arguments as for ``analyze``."""
-    project = Project(path) if path else None
-    given = target if target is not None and target.known else (pinned(path) if path else NONE)
+    project, given = _context(path, target)
     try:
         facts = extract(module, project, given, installed())
         reports = resolve(run_rules(facts), Positions(module), line_map, path)
     except RecursionError:
         raise _too_deep() from None
-    return Analysis(facts, reports, tuple(dict.fromkeys(project.read)) if project is not None else ())
+    return Analysis(facts, reports, _reads(project))
+
+
+def screen(
+    source: str, tree: Optional[ast.Module] = None, path: Optional[str] = None, target: Optional[Target] = None
+) -> Optional[Analysis]:
+    """The analysis of a file with no findings, without LibCST's parse; None when the file
+    needs the full pass.
+
+    The facts are taken from a LibCST tree built from Python's ``ast`` tree (``tree``,
+    or parsed here), which costs a fraction of LibCST's parse of the text (see
+    ``syntax/from_ast.py``).  That tree has no positions and not the user's spelling,
+    so a file in which it finds anything, or which it cannot build, gets None, and the
+    caller analyses the text the ordinary way: every report comes from the full pass.
+    Raises ``TooComplex`` where the full pass would."""
+    check_parsable(source)
+    try:
+        if tree is None:
+            tree = ast.parse(source)
+        module = convert(tree)
+    except (Unsupported, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the full pass parses it, or says why it cannot
+    project, given = _context(path, target)
+    try:
+        facts = extract(module, project, given, installed())
+        if run_rules(facts):
+            return None
+    except Exception:  # noqa: BLE001 - the full pass decides what a failure means
+        return None
+    return Analysis(facts, [], _reads(project))
+
+
+def _context(path: Optional[str], target: Optional[Target]) -> Tuple[Optional[Project], Target]:
+    project = Project(path) if path else None
+    given = target if target is not None and target.known else (pinned(path) if path else NONE)
+    return project, given
+
+
+def _reads(project: Optional[Project]) -> Tuple[Tuple[str, str], ...]:
+    return tuple(dict.fromkeys(project.read)) if project is not None else ()

@@ -24,8 +24,10 @@ class LossLintChecker:
     cache = True  # --losslint-no-cache turns it off
 
     def __init__(self, tree: Any, lines: Sequence[str], filename: str = "-") -> None:
-        # ``tree`` makes this a tree plugin; we parse ``lines`` with LibCST
-        # ourselves and never read the file (editors pipe buffers via stdin).
+        # ``tree``, Python's own parse, screens the file cheaply (engine.screen); a
+        # file with findings is parsed from ``lines`` with LibCST.  The file is never
+        # read from disk (editors pipe buffers via stdin).
+        self.tree = tree
         self.lines = lines
         self.filename = filename
 
@@ -64,7 +66,7 @@ class LossLintChecker:
         try:
             from .engine import analyze_file  # imports LibCST (about 0.3 s), once per process
 
-            analysis = analyze_file(source, self.runtime, path=path, target=self.target)
+            analysis = analyze_file(source, self.runtime, path=path, target=self.target, tree=self.tree)
         except TooComplex as error:
             # Say so, once for the file: its LL findings are not silently missing.
             print(f"flake8-losslint: {self.filename} not checked: {error}", file=sys.stderr)

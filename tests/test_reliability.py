@@ -357,9 +357,15 @@ HOSTILE: Dict[str, Tuple[bytes, object]] = {
     "nested_calls.py": ((ML_HEADER + "x = " + "f(" * 190 + "1" + ")" * 190 + "\n").encode(), []),
     "nested_lists.py": ((ML_HEADER + "x = " + "[" * 190 + "]" * 190 + "\n").encode(), []),
     # Python compiles these; LibCST crashes with SIGSEGV on the first and
-    # rejects the second (more than ~3,000 implicitly concatenated strings).
+    # rejects the others (more than ~3,000 implicitly concatenated strings).
+    # The screen reads Python's tree, where those strings are one constant: it
+    # checks the second file in full, and hands the third, which has a finding,
+    # to LibCST's parse, which rejects it.
     "long_and_chain.py": ((ML_HEADER + "x = " + " and ".join(["y"] * 20000) + "\n").encode(), []),
     "concatenated_strings.py": ((ML_HEADER + "x = " + " ".join(["'a'"] * 4000) + "\n").encode(), []),
+    "concatenated_strings_finding.py": (
+        ("import keras\n" + FINDING + "x = " + " ".join(["'a'"] * 4000) + "\n").encode(), []
+    ),
     "huge_literal.py": (
         (ML_HEADER + "x = [" + ", ".join(str(i) for i in range(100000)) + "]\n").encode(), []
     ),
@@ -418,7 +424,7 @@ def test_hostile_files_fail_only_where_expected(hostile_dir: Path) -> None:
         for line in result.stderr.splitlines()
         if " not checked: " in line
     )
-    assert failed == ["concatenated_strings.py"]  # LibCST's rejection
+    assert failed == ["concatenated_strings_finding.py"]  # LibCST's rejection
     assert refused == ["long_and_chain.py"]  # the guard, which says so without --losslint-debug too
 
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from ..engine import Report, examine, parse
+from ..engine import Report, examine, parse, screen
 from ..fixes import FixContext, STYLE_MINIMAL, fix_for, fix_source, fixable
 from ..noqa import NoqaFilter
 from ..report.formats import FileError, FileFinding
@@ -88,6 +88,9 @@ def _labels(
     "unsafe" or None), as the fixer registry decides without fixing; when the job wants
     them, each fixable report's fix description and text edits (by list index); and the
     sibling modules the analysis read (path, content hash)."""
+    screened = screen(source, None, file.disk_path, job.target)  # most files: no findings, no LibCST parse
+    if screened is not None:
+        return [], {}, screened.reads
     module = parse(source)
     analysis = examine(module, file.line_map, file.disk_path, job.target)
     reports = keep(source, analysis.reports)
