@@ -8,7 +8,9 @@ splits its CPU time into stages by wrapping the functions that start each one:
 
     prefilter   source.prefilter.worth_parsing (both calls: plugin and engine)
     guard       engine.check_parsable
-    parse       syntax.parse.parse_module as the engine calls it (LibCST's parse)
+    convert     syntax.from_ast.convert as the engine calls it (the screen's tree, from ast)
+    parse       syntax.parse.parse_module as the engine calls it (LibCST's parse: files
+                the screen finds something in, or cannot build)
     collect     facts.extract.collect (the one pass over the tree)
     evaluate    the rest of facts.extract.extract: the Keras, PyTorch and label extractors
     custom      facts.extract.custom_losses.extract (custom losses)
@@ -48,7 +50,7 @@ sys.path.insert(0, str(HERE))
 import run as bench  # noqa: E402 - beside this file
 import training_corpus  # noqa: E402
 
-STAGES = ("prefilter", "guard", "parse", "collect", "evaluate", "custom", "labels", "rules", "positions", "other")
+STAGES = ("prefilter", "guard", "convert", "parse", "collect", "evaluate", "custom", "labels", "rules", "positions", "other")
 
 
 class Stages:
@@ -94,6 +96,7 @@ def instrument(stages: Stages) -> Callable[[], None]:
         (plugin, "worth_parsing", "prefilter", False),
         (engine, "worth_parsing", "prefilter", False),
         (engine, "check_parsable", "guard", False),
+        (engine, "convert", "convert", False),
         (engine, "parse_module", "parse", False),
         (engine, "extract", "evaluate", False),  # minus the stages nested in it
         (extract, "collect", "collect", False),
